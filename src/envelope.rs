@@ -1,0 +1,239 @@
+//! The envelope check: the one place that decides whether a call failed.
+//!
+//! A call succeeds only when every error field present in the answer is 0. When
+//! several are non-zero, the first in this order decides (the others are
+//! usually the same code echoed):
+//!
+//! 1. `extra.error_code` — the platform envelope, which also carries
+//!    `sub_error_code`, `sub_description` and `logid`;
+//! 2. `data.error_code` — the business answer;
+//! 3. `BaseResp.StatusCode` — the RPC status of the SPU endpoint.
+//!
+//! Bodies that do not decode into the documented type are first read as plain
+//! JSON: if they carry a non-zero code they are an [`Error::Api`] (error answers
+//! often omit `data`); otherwise they are an [`Error::Decode`] naming the JSON
+//! path of the failure, with the body (capped) and the `logid`.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::code::ErrorCode;
+use crate::error::{CodeSource, Error, capped_body};
+use crate::response::Response;
+use crate::types;
+
+/// The error-bearing fields of an answer, whatever its operation.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Codes {
+    pub extra_code: Option<i64>,
+    pub sub_code: Option<i64>,
+    pub extra_desc: Option<String>,
+    pub sub_desc: Option<String>,
+    pub logid: Option<String>,
+    pub now: Option<i64>,
+    pub data_code: Option<i64>,
+    pub data_desc: Option<String>,
+    pub base_code: Option<i64>,
+    pub base_msg: Option<String>,
+}
+
+impl Codes {
+    fn with_extra(mut self, extra: Option<&types::Extra>) -> Self {
+        if let Some(e) = extra {
+            self.extra_code = e.error_code;
+            self.sub_code = e.sub_error_code;
+            self.extra_desc = e.description.clone();
+            self.sub_desc = e.sub_description.clone();
+            self.logid = e.logid.clone();
+            self.now = e.now;
+        }
+        self
+    }
+
+    /// Reads the fields from any JSON value, leniently (codes given as numeric
+    /// strings count; anything else is ignored).
+    pub(crate) fn from_value(v: &Value) -> Self {
+        let int = |p: &str| {
+            v.pointer(p).and_then(|x| {
+                x.as_i64()
+                    .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+            })
+        };
+        let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+        Codes {
+            extra_code: int("/extra/error_code"),
+            sub_code: int("/extra/sub_error_code"),
+            extra_desc: text("/extra/description"),
+            sub_desc: text("/extra/sub_description"),
+            logid: text("/extra/logid"),
+            now: int("/extra/now"),
+            data_code: int("/data/error_code"),
+            data_desc: text("/data/description"),
+            base_code: int("/BaseResp/StatusCode"),
+            base_msg: text("/BaseResp/StatusMessage"),
+        }
+    }
+
+    /// The failure these codes describe, if any.
+    pub(crate) fn failure(&self, operation: &'static str, header_logid: Option<&str>) -> Option<Error> {
+        let nonzero = |c: Option<i64>| c.filter(|c| *c != 0);
+        let (code, source_field, desc) = if let Some(c) = nonzero(self.extra_code) {
+            (c, CodeSource::Extra, self.extra_desc.clone().or(self.data_desc.clone()))
+        } else if let Some(c) = nonzero(self.data_code) {
+            (c, CodeSource::Data, self.data_desc.clone().or(self.extra_desc.clone()))
+        } else if let Some(c) = nonzero(self.base_code) {
+            (c, CodeSource::BaseResp, self.base_msg.clone())
+        } else {
+            return None;
+        };
+        let code = ErrorCode::from_code(code);
+        let description = desc
+            .filter(|d| !d.trim().is_empty())
+            .or_else(|| code.message().map(str::to_string))
+            .unwrap_or_default();
+        Some(Error::Api {
+            operation,
+            code,
+            sub_code: nonzero(self.sub_code),
+            description,
+            sub_description: self.sub_desc.clone().filter(|d| !d.is_empty()),
+            logid: self.logid(header_logid),
+            source_field,
+            attempts: 1,
+        })
+    }
+
+    fn logid(&self, header_logid: Option<&str>) -> Option<String> {
+        self.logid
+            .clone()
+            .filter(|l| !l.is_empty())
+            .or_else(|| header_logid.map(str::to_string))
+    }
+}
+
+/// A generated response type: where its codes and its `data` are.
+pub(crate) trait Envelope: DeserializeOwned {
+    /// The `data` object handed to the caller.
+    type Data;
+    /// The error-bearing fields.
+    fn codes(&self) -> Codes;
+    /// The `data` object, if present.
+    fn into_data(self) -> Option<Self::Data>;
+}
+
+impl Envelope for types::QueryOrderResponse {
+    type Data = types::QueryOrderData;
+    fn codes(&self) -> Codes {
+        let mut c = Codes::default().with_extra(self.extra.as_ref());
+        if let Some(d) = &self.data {
+            c.data_code = d.error_code;
+            c.data_desc = d.description.clone();
+        }
+        c
+    }
+    fn into_data(self) -> Option<Self::Data> {
+        self.data
+    }
+}
+
+impl Envelope for types::SpuDetailResponse {
+    type Data = types::SpuDetailData;
+    fn codes(&self) -> Codes {
+        let mut c = Codes::default().with_extra(self.extra.as_ref());
+        if let Some(d) = &self.data {
+            c.data_code = d.error_code;
+            c.data_desc = d.description.clone();
+        }
+        c.base_code = self.base_resp.status_code;
+        c.base_msg = self.base_resp.status_message.clone();
+        c
+    }
+    fn into_data(self) -> Option<Self::Data> {
+        self.data
+    }
+}
+
+impl Envelope for types::QueryUserCertificatesResponse {
+    type Data = types::UserCertificatesData;
+    fn codes(&self) -> Codes {
+        let mut c = Codes::default().with_extra(Some(&self.extra));
+        c.data_code = self.data.error_code;
+        c.data_desc = self.data.description.clone();
+        c
+    }
+    fn into_data(self) -> Option<Self::Data> {
+        Some(self.data)
+    }
+}
+
+impl Envelope for types::ClientTokenResponse {
+    type Data = types::ClientTokenData;
+    fn codes(&self) -> Codes {
+        let mut c = Codes::default().with_extra(self.extra.as_ref());
+        if let Some(d) = &self.data {
+            c.data_code = d.error_code;
+            c.data_desc = d.description.clone();
+        }
+        c
+    }
+    fn into_data(self) -> Option<Self::Data> {
+        self.data
+    }
+}
+
+/// Checks a decoded answer.
+pub(crate) fn check<T: Envelope>(
+    operation: &'static str,
+    value: T,
+    header_logid: Option<&str>,
+) -> Result<Response<T::Data>, Error> {
+    let codes = value.codes();
+    if let Some(err) = codes.failure(operation, header_logid) {
+        return Err(err);
+    }
+    let logid = codes.logid(header_logid);
+    match value.into_data() {
+        Some(data) => Ok(Response::new(data, logid, codes.now)),
+        None => Err(Error::Decode {
+            operation,
+            path: "data".into(),
+            message: "missing field `data` in a successful answer".into(),
+            body: String::new(),
+            logid,
+        }),
+    }
+}
+
+/// Classifies a 200 body that did not decode as `T`.
+pub(crate) fn undecodable<T: DeserializeOwned>(
+    operation: &'static str,
+    body: &Bytes,
+    header_logid: Option<&str>,
+) -> Error {
+    let loose = serde_json::from_slice::<Value>(body).ok();
+    let codes = loose.as_ref().map(Codes::from_value).unwrap_or_default();
+    if let Some(err) = codes.failure(operation, header_logid) {
+        return err;
+    }
+    let (path, message) = decode_path::<T>(body);
+    Error::Decode {
+        operation,
+        path,
+        message,
+        body: capped_body(body),
+        logid: codes.logid(header_logid),
+    }
+}
+
+/// The JSON path and message of the first decode failure of `body` as `T`.
+pub(crate) fn decode_path<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => (e.path().to_string(), e.inner().to_string()),
+        Ok(_) => match de.end() {
+            Err(e) => (".".into(), e.to_string()),
+            Ok(()) => (".".into(), "the body does not match the documented type".into()),
+        },
+    }
+}

@@ -1,0 +1,245 @@
+//! The one error type of the SDK.
+//!
+//! Douyin answers HTTP 200 for errors too; the error codes live in the body
+//! (`extra.error_code`, `data.error_code`, `BaseResp.StatusCode`). The envelope
+//! check (`envelope.rs`) turns any non-zero code into [`Error::Api`]; every other
+//! failure has its own variant. Variants built from a server answer carry the
+//! `logid` to quote to Douyin support. No variant ever holds a secret.
+
+use crate::code::ErrorCode;
+
+/// Bodies kept in errors are cut to this many bytes (on a UTF-8 boundary).
+pub const BODY_CAP: usize = 4096;
+
+/// Where in the answer the deciding error code was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CodeSource {
+    /// `extra.error_code` (the platform envelope; checked first).
+    Extra,
+    /// `data.error_code` (the business answer; checked second).
+    Data,
+    /// `BaseResp.StatusCode` (the SPU endpoint's RPC status; checked last).
+    BaseResp,
+}
+
+impl CodeSource {
+    /// The JSON path of the field (`extra.error_code`, …).
+    pub const fn path(self) -> &'static str {
+        match self {
+            CodeSource::Extra => "extra.error_code",
+            CodeSource::Data => "data.error_code",
+            CodeSource::BaseResp => "BaseResp.StatusCode",
+        }
+    }
+}
+
+/// Everything that can go wrong in a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Douyin answered with a non-zero error code.
+    #[error(
+        "{operation}: Douyin error {code}: {description}{}{}",
+        logid_suffix(logid.as_deref()),
+        attempts_suffix(*attempts)
+    )]
+    Api {
+        /// Operation id of the call (`query_reservation_orders`, …).
+        operation: &'static str,
+        /// The error code, typed; undocumented codes are `ErrorCode::Unknown`.
+        code: ErrorCode,
+        /// `extra.sub_error_code`, when present and non-zero.
+        sub_code: Option<i64>,
+        /// The server's description (or the documented message when empty).
+        description: String,
+        /// `extra.sub_description`, when present and non-empty.
+        sub_description: Option<String>,
+        /// Log id of the request (`extra.logid`, else the `x-tt-logid` header).
+        logid: Option<String>,
+        /// Which field carried the deciding code.
+        source_field: CodeSource,
+        /// How many attempts were made before giving up.
+        attempts: u32,
+    },
+    /// The request was refused before anything was sent.
+    #[error("invalid request: {field}: {reason}")]
+    InvalidRequest {
+        /// Wire name of the offending field (`page_size`, `time_range.end_time`, …).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A non-2xx HTTP answer.
+    #[error(
+        "{operation}: HTTP {status}{}{}: {}",
+        logid_suffix(logid.as_deref()),
+        attempts_suffix(*attempts),
+        body_preview(body)
+    )]
+    Http {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The body, capped at [`BODY_CAP`] bytes.
+        body: String,
+        /// The `x-tt-logid` header, if any.
+        logid: Option<String>,
+        /// Seconds from a `Retry-After` header, if any.
+        retry_after: Option<u64>,
+        /// How many attempts were made before giving up.
+        attempts: u32,
+    },
+    /// An HTTP 200 body that is not the documented JSON.
+    #[error("{operation}: cannot decode the answer at `{path}`: {message}{}", logid_suffix(logid.as_deref()))]
+    Decode {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// JSON path of the failure (`data.order_list[1].status`; `.` for the root).
+        path: String,
+        /// What the decoder said.
+        message: String,
+        /// The body, capped at [`BODY_CAP`] bytes.
+        body: String,
+        /// `extra.logid` if it could be read, else the `x-tt-logid` header.
+        logid: Option<String>,
+    },
+    /// The request could not be sent or the answer could not be read
+    /// (connection refused or reset, timeout, body cut short).
+    #[error("{operation}: transport error{}: {source}", attempts_suffix(*attempts))]
+    Transport {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// Whether it was a timeout.
+        timeout: bool,
+        /// How many attempts were made before giving up.
+        attempts: u32,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The overall deadline of the call passed.
+    #[error("{operation}: deadline of {deadline:?} exceeded after {attempts} attempt(s)")]
+    Deadline {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// The configured overall deadline.
+        deadline: std::time::Duration,
+        /// Attempts started before the deadline.
+        attempts: u32,
+    },
+    /// An `attr_value` did not decode (see [`AttrValueError`]).
+    #[error(transparent)]
+    AttrValue(#[from] crate::attr::AttrValueError),
+    /// The client is misconfigured (bad base URL, no credentials, …).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+fn logid_suffix(logid: Option<&str>) -> String {
+    logid.map(|l| format!(" [logid {l}]")).unwrap_or_default()
+}
+
+fn attempts_suffix(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
+}
+
+fn body_preview(body: &str) -> String {
+    let one_line: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    cap_str(&one_line, 200).to_string()
+}
+
+/// `s` cut to at most `max` bytes on a character boundary.
+pub(crate) fn cap_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// A body as text, lossily decoded and capped at [`BODY_CAP`].
+pub(crate) fn capped_body(bytes: &[u8]) -> String {
+    let cut = &bytes[..bytes.len().min(BODY_CAP)];
+    let text = String::from_utf8_lossy(cut);
+    cap_str(&text, BODY_CAP).to_string()
+}
+
+impl Error {
+    /// The Douyin error code, for [`Error::Api`].
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Error::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// The log id of the request, when the server gave one.
+    pub fn logid(&self) -> Option<&str> {
+        match self {
+            Error::Api { logid, .. } | Error::Http { logid, .. } | Error::Decode { logid, .. } => {
+                logid.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The documented advice (排查建议) for an API error.
+    pub fn advice(&self) -> Option<&'static str> {
+        self.code().and_then(ErrorCode::advice)
+    }
+
+    /// Whether the failure is transient: a retryable code, HTTP 429 or 5xx, or a
+    /// transport failure.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { code, .. } => code.is_retryable(),
+            Error::Http { status, .. } => *status == 429 || *status >= 500,
+            Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the access token must be replaced before trying again.
+    pub fn needs_new_token(&self) -> bool {
+        self.code().is_some_and(ErrorCode::needs_new_token)
+    }
+
+    /// How many attempts were made (1 for errors that are never retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api { attempts, .. }
+            | Error::Http { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Deadline { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+
+    /// Records the number of attempts on variants that carry it.
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        match &mut self {
+            Error::Api { attempts, .. }
+            | Error::Http { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Deadline { attempts, .. } => *attempts = n,
+            _ => {}
+        }
+        self
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            field,
+            reason: reason.into(),
+        }
+    }
+}

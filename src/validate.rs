@@ -1,0 +1,260 @@
+//! Validation before send: every request is checked and converted into the
+//! generated wire type here, so nothing malformed reaches the network.
+//!
+//! The limits (`minimum`, `maximum`, `minLength`) are the spec's schema keywords,
+//! emitted by `build.rs` into [`limits`]; a spec change moves the check.
+
+use crate::error::Error;
+use crate::request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
+use crate::types;
+
+/// The constraints of one request field, from the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Wire name of the field.
+    pub field: &'static str,
+    /// `minimum`, inclusive.
+    pub minimum: Option<i64>,
+    /// `maximum`, inclusive.
+    pub maximum: Option<i64>,
+    /// `minLength`, in characters.
+    pub min_length: Option<u64>,
+}
+
+/// Field limits generated from `openapi/goodlife.yaml`, named
+/// `SCHEMA__FIELD` (bodies) and `OPERATION__PARAMETER` (query and headers).
+#[allow(missing_docs)]
+pub mod limits {
+    use super::Limit;
+    include!(concat!(env!("OUT_DIR"), "/limits.rs"));
+}
+
+/// Largest string accepted in any request field (1 MiB); longer input is refused
+/// before sending.
+pub const MAX_STRING_BYTES: usize = 1 << 20;
+
+impl Limit {
+    /// Checks an integer against `minimum`/`maximum`, naming `field`.
+    pub fn check_int(&self, field: &'static str, value: i64) -> Result<(), Error> {
+        if let Some(min) = self.minimum
+            && value < min
+        {
+            return Err(Error::invalid(field, format!("must be at least {min}, got {value}")));
+        }
+        if let Some(max) = self.maximum
+            && value > max
+        {
+            return Err(Error::invalid(field, format!("must be at most {max}, got {value}")));
+        }
+        Ok(())
+    }
+
+    /// Checks a string against `minLength` and [`MAX_STRING_BYTES`].
+    pub fn check_str(&self, field: &'static str, value: &str) -> Result<(), Error> {
+        check_text(field, value)?;
+        if let Some(min) = self.min_length
+            && (value.chars().count() as u64) < min
+        {
+            return Err(Error::invalid(
+                field,
+                if min == 1 {
+                    "must not be empty".to_string()
+                } else {
+                    format!("must have at least {min} characters")
+                },
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn check_text(field: &'static str, value: &str) -> Result<(), Error> {
+    if value.len() > MAX_STRING_BYTES {
+        return Err(Error::invalid(
+            field,
+            format!("is {} bytes long, more than the {MAX_STRING_BYTES} accepted", value.len()),
+        ));
+    }
+    if value.trim().is_empty() && !value.is_empty() {
+        return Err(Error::invalid(field, "must not be only white space"));
+    }
+    Ok(())
+}
+
+fn conv<T, E: std::fmt::Display>(field: &'static str, r: Result<T, E>) -> Result<T, Error> {
+    r.map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+fn nonzero_u32(limit: &Limit, field: &'static str, v: i32) -> Result<std::num::NonZeroU32, Error> {
+    limit.check_int(field, v.into())?;
+    u32::try_from(v)
+        .ok()
+        .and_then(std::num::NonZeroU32::new)
+        .ok_or_else(|| Error::invalid(field, format!("must be at least 1, got {v}")))
+}
+
+fn nonzero_u64(limit: &Limit, field: &'static str, v: i64) -> Result<std::num::NonZeroU64, Error> {
+    limit.check_int(field, v)?;
+    u64::try_from(v)
+        .ok()
+        .and_then(std::num::NonZeroU64::new)
+        .ok_or_else(|| Error::invalid(field, format!("must be at least 1, got {v}")))
+}
+
+fn time_order(start_field: &'static str, start: i64, end_field: &'static str, end: i64) -> Result<(), Error> {
+    if start < 0 {
+        return Err(Error::invalid(start_field, format!("must not be negative, got {start}")));
+    }
+    if start >= end {
+        return Err(Error::invalid(
+            end_field,
+            format!("must be after {start_field} ({start}), got {end}"),
+        ));
+    }
+    Ok(())
+}
+
+impl OrderQuery {
+    /// Checks the query as [`Client::query_reservation_orders`] would, without
+    /// sending anything.
+    ///
+    /// [`Client::query_reservation_orders`]: crate::Client::query_reservation_orders
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_wire().map(drop)
+    }
+
+    pub(crate) fn to_wire(&self) -> Result<types::QueryOrderRequest, Error> {
+        use limits::*;
+        QUERY_ORDER_REQUEST__ACCOUNT_ID.check_str("account_id", &self.account_id)?;
+        QUERY_ORDER_REQUEST__POI_ID.check_str("poi_id", &self.poi_id)?;
+        let page_num = nonzero_u32(&QUERY_ORDER_REQUEST__PAGE_NUM, "page_num", self.page_num)?;
+        let page_size = nonzero_u32(&QUERY_ORDER_REQUEST__PAGE_SIZE, "page_size", self.page_size)?;
+        time_order("start_time", self.start_time, "end_time", self.end_time)?;
+        let book_id = match &self.book_id {
+            Some(id) => {
+                QUERY_ORDER_REQUEST__BOOK_ID.check_str("book_id", id)?;
+                Some(conv("book_id", id.as_str().try_into())?)
+            }
+            None => None,
+        };
+        Ok(types::QueryOrderRequest {
+            account_id: conv("account_id", self.account_id.as_str().try_into())?,
+            poi_id: conv("poi_id", self.poi_id.as_str().try_into())?,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            page_num,
+            page_size,
+            book_id,
+        })
+    }
+}
+
+/// The wire form of an SPU query: `account_id`, `out_spu_id`, `spu_id`.
+pub(crate) type SpuWire = (
+    std::num::NonZeroU64,
+    Option<types::GetFoodOrderSpuDetailOutSpuId>,
+    Option<std::num::NonZeroU64>,
+);
+
+impl SpuQuery {
+    /// Checks the query without sending anything.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_wire().map(drop)
+    }
+
+    pub(crate) fn to_wire(&self) -> Result<SpuWire, Error> {
+        use limits::*;
+        let account_id = nonzero_u64(&GET_FOOD_ORDER_SPU_DETAIL__ACCOUNT_ID, "account_id", self.account_id)?;
+        if self.spu_id.is_none() && self.out_spu_id.is_none() {
+            return Err(Error::invalid("spu_id", "one of spu_id and out_spu_id is required"));
+        }
+        let spu_id = match self.spu_id {
+            Some(id) => Some(nonzero_u64(&GET_FOOD_ORDER_SPU_DETAIL__SPU_ID, "spu_id", id)?),
+            None => None,
+        };
+        let out_spu_id = match &self.out_spu_id {
+            Some(id) => {
+                GET_FOOD_ORDER_SPU_DETAIL__OUT_SPU_ID.check_str("out_spu_id", id)?;
+                Some(conv("out_spu_id", id.as_str().try_into())?)
+            }
+            None => None,
+        };
+        Ok((account_id, out_spu_id, spu_id))
+    }
+}
+
+/// The wire form of a voucher query: the optional header and the body.
+pub(crate) type CertificateWire = (
+    Option<types::QueryUserCertificatesRpcTransitLifeAccount>,
+    types::QueryUserCertificatesRequest,
+);
+
+impl CertificateQuery {
+    /// Checks the query without sending anything.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.to_wire().map(drop)
+    }
+
+    pub(crate) fn to_wire(&self) -> Result<CertificateWire, Error> {
+        use limits::*;
+        QUERY_USER_CERTIFICATES_REQUEST__ACCOUNT_ID.check_str("account_id", &self.account_id)?;
+        QUERY_USER_CERTIFICATES_REQUEST__OPEN_ID.check_str("open_id", &self.open_id)?;
+        let opt = |limit: &Limit, field: &'static str, v: Option<i32>| match v {
+            Some(v) => nonzero_u32(limit, field, v).map(Some),
+            None => Ok(None),
+        };
+        let biz_type = opt(&QUERY_USER_CERTIFICATES_REQUEST__BIZ_TYPE, "biz_type", self.biz_type)?;
+        let page = opt(&QUERY_USER_CERTIFICATES_REQUEST__PAGE, "page", self.page)?;
+        let page_dimension = opt(
+            &QUERY_USER_CERTIFICATES_REQUEST__PAGE_DIMENSION,
+            "page_dimension",
+            self.page_dimension,
+        )?;
+        let page_size = opt(&QUERY_USER_CERTIFICATES_REQUEST__PAGE_SIZE, "page_size", self.page_size)?;
+        let poi_id = match &self.poi_id {
+            Some(p) => {
+                QUERY_USER_CERTIFICATES_REQUEST__POI_ID.check_str("poi_id", p)?;
+                Some(conv("poi_id", p.as_str().try_into())?)
+            }
+            None => None,
+        };
+        let time_range = match self.time_range {
+            Some(TimeRange {
+                start_time,
+                end_time,
+            }) => {
+                time_order("time_range.start_time", start_time, "time_range.end_time", end_time)?;
+                Some(types::TimeRange {
+                    start_time,
+                    end_time,
+                })
+            }
+            None => None,
+        };
+        let header = match &self.life_account {
+            Some(a) => {
+                QUERY_USER_CERTIFICATES__RPC_TRANSIT_LIFE_ACCOUNT.check_str("Rpc-Transit-Life-Account", a)?;
+                if reqwest::header::HeaderValue::from_str(a).is_err() {
+                    return Err(Error::invalid(
+                        "Rpc-Transit-Life-Account",
+                        "holds characters not allowed in an HTTP header",
+                    ));
+                }
+                Some(conv("Rpc-Transit-Life-Account", a.as_str().try_into())?)
+            }
+            None => None,
+        };
+        let body = types::QueryUserCertificatesRequest {
+            account_id: conv("account_id", self.account_id.as_str().try_into())?,
+            open_id: conv("open_id", self.open_id.as_str().try_into())?,
+            biz_type,
+            // The spec's default (1) applies when the caller gave none.
+            page: page.unwrap_or(std::num::NonZeroU32::MIN),
+            page_dimension,
+            page_size,
+            poi_id,
+            time_range,
+        };
+        Ok((header, body))
+    }
+}
