@@ -46,6 +46,22 @@ fn run() -> Result<(), String> {
         .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // `format: password` fields (client_secret, access_token) become a type
+    // whose Debug is redacted. typify matches schemas without their metadata.
+    for min_length in [None, Some(1)] {
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("password".into()),
+            string: min_length.map(|n| {
+                Box::new(schemars::schema::StringValidation {
+                    min_length: Some(n),
+                    ..Default::default()
+                })
+            }),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, "crate::Secret", std::iter::empty());
+    }
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)

@@ -9,7 +9,7 @@
 //! ```
 //! use douyin_goodlife::types::IndustryInfo;
 //!
-//! #[derive(serde::Deserialize)]
+//! #[derive(serde::Deserialize, Debug)]
 //! struct Arrival { arrive_time: String, people: u32 }
 //!
 //! let info = IndustryInfo {

@@ -40,6 +40,7 @@ mod error;
 mod hooks;
 mod request;
 mod response;
+mod secret;
 mod token;
 pub mod validate;
 
@@ -64,3 +65,4 @@ pub use code::{ERROR_TABLE, ErrorClass, ErrorCode, ErrorRow};
 pub use error::{BODY_CAP, CodeSource, Error};
 pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
 pub use response::Response;
+pub use secret::Secret;
