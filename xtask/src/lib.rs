@@ -1,0 +1,29 @@
+//! Developer workflows for the douyin-goodlife SDK, run as `cargo xtask …`.
+//!
+//! * [`page`]: parser for the Douyin documentation pages kept in `docs/pages/`.
+//! * [`check`]: `docs-check`, the drift report between a page and the spec.
+//! * [`import`]: `docs-import`, a draft spec operation for a page.
+//! * [`surface`]: `api-surface`, the public API of the generated client, and the
+//!   JSON export of the spec.
+//! * [`lint`]: `lint`, the spec's own rules.
+//! * [`example`]: validation of examples against their schemas (used by `lint`).
+
+pub mod check;
+pub mod example;
+pub mod import;
+pub mod lint;
+pub mod page;
+pub mod spec;
+pub mod surface;
+
+use std::path::PathBuf;
+
+/// The repository root (the parent of this crate).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+}
+
+/// The spec used when `--spec` is not given.
+pub fn default_spec() -> PathBuf {
+    root().join("openapi/goodlife.yaml")
+}
