@@ -35,7 +35,10 @@ impl CodeSource {
 }
 
 /// Everything that can go wrong in a call.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone` so that one failed token fetch can be handed to every caller waiting
+/// for it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Douyin answered with a non-zero error code.
@@ -117,7 +120,7 @@ pub enum Error {
         attempts: u32,
         /// The underlying error.
         #[source]
-        source: reqwest::Error,
+        source: std::sync::Arc<reqwest::Error>,
     },
     /// The overall deadline of the call passed.
     #[error("{operation}: deadline of {deadline:?} exceeded after {attempts} attempt(s)")]
@@ -135,6 +138,9 @@ pub enum Error {
     /// The client is misconfigured (bad base URL, no credentials, …).
     #[error("configuration: {0}")]
     Config(String),
+    /// The shared token store (e.g. Redis, feature `redis`) failed or timed out.
+    #[error("token store: {0}")]
+    TokenStore(String),
 }
 
 fn logid_suffix(logid: Option<&str>) -> String {

@@ -42,6 +42,11 @@ mod request;
 mod response;
 mod secret;
 mod token;
+mod clock;
+mod retry;
+mod token_store;
+#[cfg(feature = "redis")]
+mod redis_store;
 pub mod validate;
 
 #[allow(clippy::all, missing_docs, unused, unreachable_pub, rustdoc::all)]
@@ -65,4 +70,13 @@ pub use code::{ERROR_TABLE, ErrorClass, ErrorCode, ErrorRow};
 pub use error::{BODY_CAP, CodeSource, Error};
 pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
 pub use response::Response;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use client::{
+    DEFAULT_DEADLINE, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET,
+};
+pub use retry::{RetryConfig, Sleeper, TokioSleeper};
+pub use token::{AccessToken, Credentials, RefreshPolicy};
+pub use token_store::{MemoryTokenStore, StoreLock, TokenStore};
+#[cfg(feature = "redis")]
+pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
 pub use secret::Secret;

@@ -1,0 +1,247 @@
+//! Bounded, jittered retries (with [`backon`]) and the overall deadline; the
+//! rules are documented on [`RetryConfig`].
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use futures::future::BoxFuture;
+
+use crate::code::ErrorCode;
+use crate::error::Error;
+
+/// Waits between attempts. The default is tokio's timer; tests inject one that
+/// records the delays and returns at once.
+pub trait Sleeper: Send + Sync + std::fmt::Debug + 'static {
+    /// A future that completes after `delay`.
+    fn sleep(&self, delay: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// [`Sleeper`] on `tokio::time::sleep`; the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokioSleeper;
+
+impl Sleeper for TokioSleeper {
+    fn sleep(&self, delay: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(delay))
+    }
+}
+
+/// How failed calls are retried.
+///
+/// All three endpoints are queries, so a call is retried when its error
+/// [`is_retryable`](crate::Error::is_retryable): the busy/system codes, HTTP 429
+/// and 5xx, connection failures, resets and per-attempt timeouts. Parameter,
+/// permission, authorization, quota and credential errors are never retried,
+/// and neither is a failed token fetch (it is shared by every caller waiting
+/// for it).
+///
+/// The delay before retry *n* (from 1) is drawn uniformly from
+/// `[0, min(max_delay, min_delay × 2^(n-1))]` ("full jitter"). After
+/// 2119003 (请求太过频繁) [`too_frequent_delay`](RetryConfig::too_frequent_delay) is
+/// added, and after a `Retry-After` header the delay is at least what it asks.
+/// A retry whose delay would end past the call's overall deadline is not made:
+/// the last error is returned at once. The error returned carries the number of
+/// attempts made ([`Error::attempts`]).
+///
+/// ```
+/// use std::time::Duration;
+/// use douyin_goodlife::RetryConfig;
+///
+/// let retry = RetryConfig::default()
+///     .max_attempts(5)
+///     .min_delay(Duration::from_millis(100))
+///     .max_delay(Duration::from_secs(2));
+/// assert_eq!(retry.attempts(), 5);
+/// assert_eq!(RetryConfig::disabled().attempts(), 1);
+/// ```
+///
+/// Defaults: 3 attempts, delays from 200 ms doubling up to 5 s with full
+/// jitter, 2 s more after 2119003, random jitter seed, tokio's timer. The
+/// overall deadline of a call is set on the builder
+/// ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)).
+#[derive(Clone)]
+pub struct RetryConfig {
+    max_attempts: u32,
+    min_delay: Duration,
+    max_delay: Duration,
+    too_frequent_delay: Duration,
+    jitter_seed: Option<u64>,
+    sleeper: Arc<dyn Sleeper>,
+}
+
+impl std::fmt::Debug for RetryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetryConfig")
+            .field("max_attempts", &self.max_attempts)
+            .field("min_delay", &self.min_delay)
+            .field("max_delay", &self.max_delay)
+            .field("too_frequent_delay", &self.too_frequent_delay)
+            .field("jitter_seed", &self.jitter_seed)
+            .field("sleeper", &self.sleeper)
+            .finish()
+    }
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            too_frequent_delay: Duration::from_secs(2),
+            jitter_seed: None,
+            sleeper: Arc::new(TokioSleeper),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// One attempt per call: nothing is retried. (A call rejected for its token
+    /// is still replayed once after a refresh.)
+    pub fn disabled() -> Self {
+        Self::default().max_attempts(1)
+    }
+
+    /// Attempts per call, the first included (at least 1; default 3).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The base of the first delay (default 200 ms).
+    pub fn min_delay(mut self, delay: Duration) -> Self {
+        self.min_delay = delay;
+        self
+    }
+
+    /// The cap of the exponential base (default 5 s).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// Added to the delay after 2119003, "too frequent" (default 2 s).
+    pub fn too_frequent_delay(mut self, delay: Duration) -> Self {
+        self.too_frequent_delay = delay;
+        self
+    }
+
+    /// Seeds the jitter, for reproducible delays (default: random).
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    /// Waits with `sleeper` instead of tokio's timer.
+    pub fn sleeper(mut self, sleeper: Arc<dyn Sleeper>) -> Self {
+        self.sleeper = sleeper;
+        self
+    }
+
+    /// Attempts per call.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The delay before the next attempt after `error`, from the exponential
+    /// `base` (before jitter).
+    fn delay(&self, error: &Error, base: Duration, rng: &mut fastrand::Rng) -> Duration {
+        let mut delay = base.mul_f64(rng.f64());
+        if error.code() == Some(ErrorCode::TooFrequent) {
+            delay += self.too_frequent_delay;
+        }
+        if let Error::Http {
+            retry_after: Some(secs),
+            ..
+        } = error
+        {
+            delay = delay.max(Duration::from_secs(*secs));
+        }
+        delay
+    }
+}
+
+/// The failure of one attempt, and whether another may be made.
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) retryable: bool,
+}
+
+impl Failure {
+    /// Classified by [`Error::is_retryable`].
+    pub(crate) fn classify(error: Error) -> Self {
+        let retryable = error.is_retryable();
+        Self { error, retryable }
+    }
+
+    /// Never retried.
+    pub(crate) fn fatal(error: Error) -> Self {
+        Self {
+            error,
+            retryable: false,
+        }
+    }
+}
+
+/// Adapts a [`Sleeper`] to backon's.
+struct BackonSleeper(Arc<dyn Sleeper>);
+
+impl backon::Sleeper for BackonSleeper {
+    type Sleep = BoxFuture<'static, ()>;
+    fn sleep(&self, dur: Duration) -> Self::Sleep {
+        self.0.sleep(dur)
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, runs out of attempts, or
+/// the next delay would pass `deadline` (measured from `started`).
+pub(crate) async fn run<T, F, Fut>(
+    config: &RetryConfig,
+    started: tokio::time::Instant,
+    deadline: Duration,
+    attempt: F,
+) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    let backoff = ExponentialBuilder::new()
+        .with_min_delay(config.min_delay)
+        .with_max_delay(config.max_delay)
+        .with_factor(2.0)
+        .with_max_times((config.max_attempts - 1) as usize);
+    let rng = Mutex::new(match config.jitter_seed {
+        Some(seed) => fastrand::Rng::with_seed(seed),
+        None => fastrand::Rng::new(),
+    });
+    attempt
+        .retry(backoff.build())
+        .sleep(BackonSleeper(config.sleeper.clone()))
+        .when(|f: &Failure| f.retryable)
+        .adjust(|f: &Failure, base: Option<Duration>| {
+            let base = base?;
+            let delay = {
+                let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+                config.delay(&f.error, base, &mut rng)
+            };
+            if started.elapsed() + delay >= deadline {
+                tracing::debug!(
+                    delay_ms = delay.as_millis() as u64,
+                    "not retrying: the delay would pass the deadline"
+                );
+                return None;
+            }
+            Some(delay)
+        })
+        .notify(|f: &Failure, delay: Duration| {
+            tracing::debug!(
+                error = %f.error,
+                delay_ms = delay.as_millis() as u64,
+                "retrying after a transient failure"
+            );
+        })
+        .await
+        .map_err(|f| f.error)
+}
