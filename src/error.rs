@@ -138,6 +138,23 @@ pub enum Error {
     /// The client is misconfigured (bad base URL, no credentials, …).
     #[error("configuration: {0}")]
     Config(String),
+    /// A paginated stream (`orders_stream`, `certificates_stream`) ended because
+    /// the server's pages did not add up; see
+    /// [`PaginationStop`](crate::PaginationStop). Items yielded before it stay valid.
+    #[error(
+        "{operation}: pagination stopped at page {page}: {reason}{}",
+        logid_suffix(logid.as_deref())
+    )]
+    Pagination {
+        /// Operation id of the paged call.
+        operation: &'static str,
+        /// The page number at which the stream stopped.
+        page: u32,
+        /// What the server did wrong.
+        reason: crate::pagination::PaginationStop,
+        /// Log id of the answer that showed it, if any.
+        logid: Option<String>,
+    },
     /// The shared token store (e.g. Redis, feature `redis`) failed or timed out.
     #[error("token store: {0}")]
     TokenStore(String),
@@ -191,9 +208,10 @@ impl Error {
     /// The log id of the request, when the server gave one.
     pub fn logid(&self) -> Option<&str> {
         match self {
-            Error::Api { logid, .. } | Error::Http { logid, .. } | Error::Decode { logid, .. } => {
-                logid.as_deref()
-            }
+            Error::Api { logid, .. }
+            | Error::Http { logid, .. }
+            | Error::Decode { logid, .. }
+            | Error::Pagination { logid, .. } => logid.as_deref(),
             _ => None,
         }
     }

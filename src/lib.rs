@@ -48,6 +48,9 @@ mod token_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 pub mod validate;
+pub mod enums;
+pub mod pagination;
+pub mod time;
 
 #[allow(clippy::all, missing_docs, unused, unreachable_pub, rustdoc::all)]
 mod generated {
@@ -80,3 +83,9 @@ pub use token_store::{MemoryTokenStore, StoreLock, TokenStore};
 #[cfg(feature = "redis")]
 pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
 pub use secret::Secret;
+pub use enums::{
+    BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,
+    TimesCardType, VoucherType,
+};
+pub use pagination::{CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop};
+pub use time::UnixSeconds;

@@ -5,6 +5,19 @@
 //! naming it.
 //!
 //! [`Error::InvalidRequest`]: crate::Error::InvalidRequest
+//!
+//! Times are unix **seconds** everywhere (see [`UnixSeconds`] for the
+//! conversions from `SystemTime`, `chrono` and `time` values).
+
+use crate::enums::{BizType, PageDimension};
+use crate::time::UnixSeconds;
+
+/// An `i64` code narrowed to the `int32` the wire carries, saturating so that
+/// an out-of-range code still fails validation instead of wrapping into a
+/// valid one.
+fn saturate_i32(code: i64) -> i32 {
+    i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX })
+}
 
 /// Body of the reservation order query (`query_reservation_orders`).
 ///
@@ -67,6 +80,26 @@ impl OrderQuery {
         self
     }
 
+    /// Sets the booking window `[start_time, end_time)` from any time value:
+    /// unix seconds, a [`SystemTime`](std::time::SystemTime), a `chrono` or
+    /// `time` date-time (features `chrono`, `time`).
+    ///
+    /// ```
+    /// use douyin_goodlife::{OrderQuery, UnixSeconds};
+    ///
+    /// let q = OrderQuery::new("acc", "poi", 0, 0).window(1_732_896_000, UnixSeconds::new(1_732_982_400));
+    /// assert_eq!(q.end_time, 1_732_982_400);
+    /// ```
+    pub fn window(
+        mut self,
+        start_time: impl Into<UnixSeconds>,
+        end_time: impl Into<UnixSeconds>,
+    ) -> Self {
+        self.start_time = start_time.into().get();
+        self.end_time = end_time.into().get();
+        self
+    }
+
     /// Restricts the query to one booking.
     pub fn book_id(mut self, book_id: impl Into<String>) -> Self {
         self.book_id = Some(book_id.into());
@@ -94,6 +127,28 @@ pub struct SpuQuery {
 }
 
 impl SpuQuery {
+    /// An SPU query naming neither id: fill `spu_id` or `out_spu_id` before
+    /// sending (validation refuses it otherwise).
+    pub fn new(account_id: i64) -> Self {
+        Self {
+            account_id,
+            spu_id: None,
+            out_spu_id: None,
+        }
+    }
+
+    /// Sets Douyin's SPU id.
+    pub fn spu_id(mut self, spu_id: i64) -> Self {
+        self.spu_id = Some(spu_id);
+        self
+    }
+
+    /// Sets the merchant's own SPU id.
+    pub fn out_spu_id(mut self, out_spu_id: impl Into<String>) -> Self {
+        self.out_spu_id = Some(out_spu_id.into());
+        self
+    }
+
     /// By Douyin's SPU id.
     pub fn by_spu_id(account_id: i64, spu_id: i64) -> Self {
         Self {
@@ -122,6 +177,16 @@ pub struct TimeRange {
     pub end_time: i64,
 }
 
+impl TimeRange {
+    /// A range from any time values (see [`UnixSeconds`]).
+    pub fn new(start_time: impl Into<UnixSeconds>, end_time: impl Into<UnixSeconds>) -> Self {
+        Self {
+            start_time: start_time.into().get(),
+            end_time: end_time.into().get(),
+        }
+    }
+}
+
 /// Query of a user's vouchers (`query_user_certificates`).
 ///
 /// ```
@@ -138,11 +203,13 @@ pub struct CertificateQuery {
     pub account_id: String,
     /// 抖音用户open_id (required).
     pub open_id: String,
-    /// 1 核销工具 (default), 2 混合双开.
+    /// 1 核销工具 (default), 2 混合双开; typed view:
+    /// [`effective_biz_type`](Self::effective_biz_type).
     pub biz_type: Option<i32>,
     /// Page from 1 (server default 1).
     pub page: Option<i32>,
-    /// 1 by voucher (default), 2 by order.
+    /// 1 by voucher (default), 2 by order: what a page and `total` count;
+    /// typed view: [`effective_page_dimension`](Self::effective_page_dimension).
     pub page_dimension: Option<i32>,
     /// Page size 1..=50.
     pub page_size: Option<i32>,
@@ -171,9 +238,9 @@ impl CertificateQuery {
         }
     }
 
-    /// Sets `biz_type` (1 or 2).
-    pub fn biz_type(mut self, biz_type: i32) -> Self {
-        self.biz_type = Some(biz_type);
+    /// Sets `biz_type`: a [`BizType`] or its code (1 or 2).
+    pub fn biz_type(mut self, biz_type: impl Into<BizType>) -> Self {
+        self.biz_type = Some(saturate_i32(biz_type.into().code()));
         self
     }
 
@@ -183,9 +250,10 @@ impl CertificateQuery {
         self
     }
 
-    /// Sets `page_dimension` (1 by voucher, 2 by order).
-    pub fn page_dimension(mut self, page_dimension: i32) -> Self {
-        self.page_dimension = Some(page_dimension);
+    /// Sets `page_dimension`: a [`PageDimension`] or its code (1 by voucher,
+    /// 2 by order).
+    pub fn page_dimension(mut self, page_dimension: impl Into<PageDimension>) -> Self {
+        self.page_dimension = Some(saturate_i32(page_dimension.into().code()));
         self
     }
 
@@ -201,12 +269,14 @@ impl CertificateQuery {
         self
     }
 
-    /// Restricts to `[start_time, end_time)`, unix seconds.
-    pub fn time_range(mut self, start_time: i64, end_time: i64) -> Self {
-        self.time_range = Some(TimeRange {
-            start_time,
-            end_time,
-        });
+    /// Restricts to `[start_time, end_time)`, from any time values (unix
+    /// seconds, `SystemTime`, `chrono`/`time` values; see [`UnixSeconds`]).
+    pub fn time_range(
+        mut self,
+        start_time: impl Into<UnixSeconds>,
+        end_time: impl Into<UnixSeconds>,
+    ) -> Self {
+        self.time_range = Some(TimeRange::new(start_time, end_time));
         self
     }
 

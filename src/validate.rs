@@ -6,6 +6,7 @@
 
 use crate::error::Error;
 use crate::request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
+use crate::time::MILLIS_THRESHOLD;
 use crate::types;
 
 /// The constraints of one request field, from the spec.
@@ -39,12 +40,18 @@ impl Limit {
         if let Some(min) = self.minimum
             && value < min
         {
-            return Err(Error::invalid(field, format!("must be at least {min}, got {value}")));
+            return Err(Error::invalid(
+                field,
+                format!("must be at least {min}, got {value}"),
+            ));
         }
         if let Some(max) = self.maximum
             && value > max
         {
-            return Err(Error::invalid(field, format!("must be at most {max}, got {value}")));
+            return Err(Error::invalid(
+                field,
+                format!("must be at most {max}, got {value}"),
+            ));
         }
         Ok(())
     }
@@ -72,7 +79,10 @@ fn check_text(field: &'static str, value: &str) -> Result<(), Error> {
     if value.len() > MAX_STRING_BYTES {
         return Err(Error::invalid(
             field,
-            format!("is {} bytes long, more than the {MAX_STRING_BYTES} accepted", value.len()),
+            format!(
+                "is {} bytes long, more than the {MAX_STRING_BYTES} accepted",
+                value.len()
+            ),
         ));
     }
     if value.trim().is_empty() && !value.is_empty() {
@@ -101,9 +111,24 @@ fn nonzero_u64(limit: &Limit, field: &'static str, v: i64) -> Result<std::num::N
         .ok_or_else(|| Error::invalid(field, format!("must be at least 1, got {v}")))
 }
 
-fn time_order(start_field: &'static str, start: i64, end_field: &'static str, end: i64) -> Result<(), Error> {
-    if start < 0 {
-        return Err(Error::invalid(start_field, format!("must not be negative, got {start}")));
+/// A `[start, end)` window of unix seconds: each end within its spec limits and
+/// below [`MILLIS_THRESHOLD`] (a millisecond value by mistake), and
+/// `start < end`, else the end is named.
+fn time_window(
+    (start_limit, start_field, start): (&Limit, &'static str, i64),
+    (end_limit, end_field, end): (&Limit, &'static str, i64),
+) -> Result<(), Error> {
+    for (limit, field, value) in [
+        (start_limit, start_field, start),
+        (end_limit, end_field, end),
+    ] {
+        limit.check_int(field, value)?;
+        if value >= MILLIS_THRESHOLD {
+            return Err(Error::invalid(
+                field,
+                format!("{value} looks like milliseconds; this field is unix seconds"),
+            ));
+        }
     }
     if start >= end {
         return Err(Error::invalid(
@@ -129,7 +154,14 @@ impl OrderQuery {
         QUERY_ORDER_REQUEST__POI_ID.check_str("poi_id", &self.poi_id)?;
         let page_num = nonzero_u32(&QUERY_ORDER_REQUEST__PAGE_NUM, "page_num", self.page_num)?;
         let page_size = nonzero_u32(&QUERY_ORDER_REQUEST__PAGE_SIZE, "page_size", self.page_size)?;
-        time_order("start_time", self.start_time, "end_time", self.end_time)?;
+        time_window(
+            (
+                &QUERY_ORDER_REQUEST__START_TIME,
+                "start_time",
+                self.start_time,
+            ),
+            (&QUERY_ORDER_REQUEST__END_TIME, "end_time", self.end_time),
+        )?;
         let book_id = match &self.book_id {
             Some(id) => {
                 QUERY_ORDER_REQUEST__BOOK_ID.check_str("book_id", id)?;
@@ -164,12 +196,23 @@ impl SpuQuery {
 
     pub(crate) fn to_wire(&self) -> Result<SpuWire, Error> {
         use limits::*;
-        let account_id = nonzero_u64(&GET_FOOD_ORDER_SPU_DETAIL__ACCOUNT_ID, "account_id", self.account_id)?;
+        let account_id = nonzero_u64(
+            &GET_FOOD_ORDER_SPU_DETAIL__ACCOUNT_ID,
+            "account_id",
+            self.account_id,
+        )?;
         if self.spu_id.is_none() && self.out_spu_id.is_none() {
-            return Err(Error::invalid("spu_id", "one of spu_id and out_spu_id is required"));
+            return Err(Error::invalid(
+                "spu_id",
+                "one of spu_id and out_spu_id is required",
+            ));
         }
         let spu_id = match self.spu_id {
-            Some(id) => Some(nonzero_u64(&GET_FOOD_ORDER_SPU_DETAIL__SPU_ID, "spu_id", id)?),
+            Some(id) => Some(nonzero_u64(
+                &GET_FOOD_ORDER_SPU_DETAIL__SPU_ID,
+                "spu_id",
+                id,
+            )?),
             None => None,
         };
         let out_spu_id = match &self.out_spu_id {
@@ -203,14 +246,22 @@ impl CertificateQuery {
             Some(v) => nonzero_u32(limit, field, v).map(Some),
             None => Ok(None),
         };
-        let biz_type = opt(&QUERY_USER_CERTIFICATES_REQUEST__BIZ_TYPE, "biz_type", self.biz_type)?;
+        let biz_type = opt(
+            &QUERY_USER_CERTIFICATES_REQUEST__BIZ_TYPE,
+            "biz_type",
+            self.biz_type,
+        )?;
         let page = opt(&QUERY_USER_CERTIFICATES_REQUEST__PAGE, "page", self.page)?;
         let page_dimension = opt(
             &QUERY_USER_CERTIFICATES_REQUEST__PAGE_DIMENSION,
             "page_dimension",
             self.page_dimension,
         )?;
-        let page_size = opt(&QUERY_USER_CERTIFICATES_REQUEST__PAGE_SIZE, "page_size", self.page_size)?;
+        let page_size = opt(
+            &QUERY_USER_CERTIFICATES_REQUEST__PAGE_SIZE,
+            "page_size",
+            self.page_size,
+        )?;
         let poi_id = match &self.poi_id {
             Some(p) => {
                 QUERY_USER_CERTIFICATES_REQUEST__POI_ID.check_str("poi_id", p)?;
@@ -223,7 +274,10 @@ impl CertificateQuery {
                 start_time,
                 end_time,
             }) => {
-                time_order("time_range.start_time", start_time, "time_range.end_time", end_time)?;
+                time_window(
+                    (&TIME_RANGE__START_TIME, "time_range.start_time", start_time),
+                    (&TIME_RANGE__END_TIME, "time_range.end_time", end_time),
+                )?;
                 Some(types::TimeRange {
                     start_time,
                     end_time,
@@ -233,7 +287,8 @@ impl CertificateQuery {
         };
         let header = match &self.life_account {
             Some(a) => {
-                QUERY_USER_CERTIFICATES__RPC_TRANSIT_LIFE_ACCOUNT.check_str("Rpc-Transit-Life-Account", a)?;
+                QUERY_USER_CERTIFICATES__RPC_TRANSIT_LIFE_ACCOUNT
+                    .check_str("Rpc-Transit-Life-Account", a)?;
                 if reqwest::header::HeaderValue::from_str(a).is_err() {
                     return Err(Error::invalid(
                         "Rpc-Transit-Life-Account",
