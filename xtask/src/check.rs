@@ -7,7 +7,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::page::{Page, Param};
-use crate::spec::{self, Operation, json_kind, normalize_page_type, page_type, resolve, schema_kind};
+use crate::spec::{
+    self, Operation, json_kind, normalize_page_type, page_type, resolve, schema_kind,
+};
 
 /// Collects differences, dropping repeats (an example with many array items
 /// reports a missing field once).
@@ -42,10 +44,16 @@ pub struct Report {
 fn find_operation<'a>(spec: &'a Value, page: &Page, file: &str) -> Option<Operation<'a>> {
     let ops = spec::operations(spec);
     let method = page.method.to_ascii_lowercase();
-    if let Some(op) = ops.iter().find(|o| o.path == page.path && o.method == method) {
+    if let Some(op) = ops
+        .iter()
+        .find(|o| o.path == page.path && o.method == method)
+    {
         return Some(*op);
     }
-    let base = Path::new(file).file_name().and_then(|f| f.to_str()).unwrap_or(file);
+    let base = Path::new(file)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or(file);
     let by_file = ops.iter().find(|o| {
         o.op["x-douyin-doc"]["file"]
             .as_str()
@@ -53,7 +61,10 @@ fn find_operation<'a>(spec: &'a Value, page: &Page, file: &str) -> Option<Operat
             .is_some_and(|f| f == base)
     });
     by_file
-        .or_else(|| ops.iter().find(|o| o.op["x-douyin-doc"]["title"].as_str() == Some(page.title.as_str())))
+        .or_else(|| {
+            ops.iter()
+                .find(|o| o.op["x-douyin-doc"]["title"].as_str() == Some(page.title.as_str()))
+        })
         .copied()
 }
 
@@ -72,27 +83,44 @@ struct SpecParam {
 /// (`header`, `query`, `body`, `path`).
 fn compare_params(loc: &str, page: &[Param], spec: &[SpecParam], out: &mut Diffs) {
     let eq = |a: &str, b: &str| {
-        if loc == "header" { a.eq_ignore_ascii_case(b) } else { a == b }
+        if loc == "header" {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
     };
     for p in page {
         let path = format!("{loc}.{}", p.name);
         out.reported_paths.insert(path.clone());
         let page_ty = normalize_page_type(&p.ty);
         match spec.iter().find(|s| eq(&s.name, &p.name)) {
-            None => out.push(format!("new request parameter {path} ({}, {})", p.ty, req(p.required))),
+            None => out.push(format!(
+                "new request parameter {path} ({}, {})",
+                p.ty,
+                req(p.required)
+            )),
             Some(s) => {
                 if normalize_page_type(&s.ty) != page_ty {
                     out.push(format!("type of {path} changed: {} → {}", s.ty, p.ty));
                 }
                 if s.required != p.required {
-                    out.push(format!("{path} changed: {} → {}", req(s.required), req(p.required)));
+                    out.push(format!(
+                        "{path} changed: {} → {}",
+                        req(s.required),
+                        req(p.required)
+                    ));
                 }
             }
         }
     }
     for s in spec {
         if !page.iter().any(|p| eq(&s.name, &p.name)) {
-            out.push(format!("request parameter {loc}.{} ({}, {}) is in the spec but not on the page", s.name, s.ty, req(s.required)));
+            out.push(format!(
+                "request parameter {loc}.{} ({}, {}) is in the spec but not on the page",
+                s.name,
+                s.ty,
+                req(s.required)
+            ));
         }
     }
 }
@@ -100,13 +128,20 @@ fn compare_params(loc: &str, page: &[Param], spec: &[SpecParam], out: &mut Diffs
 /// Properties of an object schema as spec parameters.
 fn schema_params(spec: &Value, schema: &Value) -> Vec<SpecParam> {
     let s = resolve(spec, schema);
-    let required: Vec<&str> = s["required"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let required: Vec<&str> = s["required"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     s["properties"]
         .as_object()
         .map(|props| {
             props
                 .iter()
-                .map(|(name, p)| SpecParam { name: name.clone(), ty: page_type(spec, p), required: required.contains(&name.as_str()) })
+                .map(|(name, p)| SpecParam {
+                    name: name.clone(),
+                    ty: page_type(spec, p),
+                    required: required.contains(&name.as_str()),
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -133,14 +168,27 @@ fn merge(into: &mut Value, from: &Value) {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 /// Compares every JSON path of an example with a schema. `what` is the noun
 /// used in the output (`response field`, `request example field`).
-fn compare_example(spec: &Value, schema: &Value, value: &Value, path: &str, what: &str, out: &mut Diffs) {
+fn compare_example(
+    spec: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    what: &str,
+    out: &mut Diffs,
+) {
     let s = resolve(spec, schema);
-    let Some(kind) = schema_kind(spec, s) else { return };
+    let Some(kind) = schema_kind(spec, s) else {
+        return;
+    };
     match value {
         Value::Null => {}
         Value::Object(map) if kind == "object" => {
@@ -148,11 +196,22 @@ fn compare_example(spec: &Value, schema: &Value, value: &Value, path: &str, what
             let props = s["properties"].as_object().unwrap_or(&empty);
             if props.is_empty() && s.get("additionalProperties").is_some() {
                 for (k, v) in map {
-                    compare_example(spec, &s["additionalProperties"], v, &join(path, k), what, out);
+                    compare_example(
+                        spec,
+                        &s["additionalProperties"],
+                        v,
+                        &join(path, k),
+                        what,
+                        out,
+                    );
                 }
                 return;
             }
-            let absent: Vec<&str> = props.keys().filter(|k| !map.contains_key(*k)).map(String::as_str).collect();
+            let absent: Vec<&str> = props
+                .keys()
+                .filter(|k| !map.contains_key(*k))
+                .map(String::as_str)
+                .collect();
             for (k, v) in map {
                 let child = join(path, k);
                 match props.get(k) {
@@ -165,7 +224,10 @@ fn compare_example(spec: &Value, schema: &Value, value: &Value, path: &str, what
                         let hint = if absent.is_empty() {
                             String::new()
                         } else {
-                            format!(" (spec fields not on the page here: {}; renamed?)", absent.join(", "))
+                            format!(
+                                " (spec fields not on the page here: {}; renamed?)",
+                                absent.join(", ")
+                            )
                         };
                         out.push(format!("{what} {child} missing from spec{hint}"));
                     }
@@ -213,7 +275,11 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
             }
         }
     }
-    for p in op.op["x-douyin-unsupported-parameters"].as_array().into_iter().flatten() {
+    for p in op.op["x-douyin-unsupported-parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         if p["in"].as_str() == Some(loc) {
             out.push(SpecParam {
                 name: p["name"].as_str().unwrap_or_default().to_string(),
@@ -236,7 +302,9 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
 
 fn json_schema<'a>(spec: &'a Value, content_holder: &'a Value) -> &'a Value {
     let content = &resolve(spec, content_holder)["content"];
-    let media = content.get("application/json").or_else(|| content.as_object().and_then(|m| m.values().next()));
+    let media = content
+        .get("application/json")
+        .or_else(|| content.as_object().and_then(|m| m.values().next()));
     media.map(|m| &m["schema"]).unwrap_or(&Value::Null)
 }
 
@@ -253,12 +321,21 @@ pub fn check(page: &Page, spec: &Value, file: &str) -> Report {
             )],
         };
     };
-    let label = format!("{} {} ({})", op.method.to_ascii_uppercase(), op.path, op.id());
+    let label = format!(
+        "{} {} ({})",
+        op.method.to_ascii_uppercase(),
+        op.path,
+        op.id()
+    );
     if op.path != page.path {
         out.push(format!("path changed: {} → {}", op.path, page.path));
     }
     if op.method != page.method.to_ascii_lowercase() {
-        out.push(format!("method changed: {} → {}", op.method.to_ascii_uppercase(), page.method));
+        out.push(format!(
+            "method changed: {} → {}",
+            op.method.to_ascii_uppercase(),
+            page.method
+        ));
     }
     let doc_title = op.op["x-douyin-doc"]["title"].as_str().unwrap_or_default();
     if doc_title != page.title {
@@ -270,23 +347,55 @@ pub fn check(page: &Page, spec: &Value, file: &str) -> Report {
     }
     let permission = op.op["x-douyin-permission"].as_str().unwrap_or_default();
     if permission != page.permission {
-        out.push(format!("permission (权限要求) changed: {permission} → {}", page.permission));
+        out.push(format!(
+            "permission (权限要求) changed: {permission} → {}",
+            page.permission
+        ));
     }
     if let Some(servers) = spec["servers"].as_array()
         && !page.host.is_empty()
     {
         let hosts: Vec<&str> = servers.iter().filter_map(|s| s["url"].as_str()).collect();
-        if !hosts.iter().any(|u| u.split_once("://").map(|(_, h)| h).unwrap_or(u).trim_end_matches('/') == page.host) {
-            out.push(format!("host {} not in servers ({})", page.host, hosts.join(", ")));
+        if !hosts.iter().any(|u| {
+            u.split_once("://")
+                .map(|(_, h)| h)
+                .unwrap_or(u)
+                .trim_end_matches('/')
+                == page.host
+        }) {
+            out.push(format!(
+                "host {} not in servers ({})",
+                page.host,
+                hosts.join(", ")
+            ));
         }
     }
 
     // Request parameters.
-    compare_params("header", &page.headers, &op_params(spec, &op, "header"), &mut out);
-    compare_params("path", &page.path_params, &op_params(spec, &op, "path"), &mut out);
-    compare_params("query", &page.query, &op_params(spec, &op, "query"), &mut out);
+    compare_params(
+        "header",
+        &page.headers,
+        &op_params(spec, &op, "header"),
+        &mut out,
+    );
+    compare_params(
+        "path",
+        &page.path_params,
+        &op_params(spec, &op, "path"),
+        &mut out,
+    );
+    compare_params(
+        "query",
+        &page.query,
+        &op_params(spec, &op, "query"),
+        &mut out,
+    );
     let body_schema = json_schema(spec, &op.op["requestBody"]);
-    let body_params = if body_schema.is_null() { Vec::new() } else { schema_params(spec, body_schema) };
+    let body_params = if body_schema.is_null() {
+        Vec::new()
+    } else {
+        schema_params(spec, body_schema)
+    };
     compare_params("body", &page.body, &body_params, &mut out);
 
     if let Some(ex) = &page.request_example {
@@ -301,35 +410,62 @@ pub fn check(page: &Page, spec: &Value, file: &str) -> Report {
             if body_schema.is_null() {
                 out.push("request example has a body; the spec has no JSON requestBody".into());
             } else {
-                compare_example(spec, body_schema, body, "body", "request example field", &mut out);
+                compare_example(
+                    spec,
+                    body_schema,
+                    body,
+                    "body",
+                    "request example field",
+                    &mut out,
+                );
             }
         }
     }
 
     // Response.
-    let ok = op.op["responses"].get("200").or_else(|| op.op["responses"].get("default"));
+    let ok = op.op["responses"]
+        .get("200")
+        .or_else(|| op.op["responses"].get("default"));
     let resp_schema = ok.map(|r| json_schema(spec, r)).unwrap_or(&Value::Null);
-    if resp_schema.is_null() && (!page.response_fields.is_empty() || page.response_example.is_some()) {
+    if resp_schema.is_null()
+        && (!page.response_fields.is_empty() || page.response_example.is_some())
+    {
         out.push("the spec's operation has no JSON 200 response schema".into());
     } else {
         let spec_fields = schema_params(spec, resp_schema);
         for f in &page.response_fields {
             out.reported_paths.insert(f.name.clone());
             match spec_fields.iter().find(|s| s.name == f.name) {
-                None => out.push(format!("new response field {} ({}, {})", f.name, f.ty, req(f.required))),
+                None => out.push(format!(
+                    "new response field {} ({}, {})",
+                    f.name,
+                    f.ty,
+                    req(f.required)
+                )),
                 Some(s) => {
                     if normalize_page_type(&s.ty) != normalize_page_type(&f.ty) {
-                        out.push(format!("type of response field {} changed: {} → {}", f.name, s.ty, f.ty));
+                        out.push(format!(
+                            "type of response field {} changed: {} → {}",
+                            f.name, s.ty, f.ty
+                        ));
                     }
                     if s.required != f.required {
-                        out.push(format!("response field {} changed: {} → {}", f.name, req(s.required), req(f.required)));
+                        out.push(format!(
+                            "response field {} changed: {} → {}",
+                            f.name,
+                            req(s.required),
+                            req(f.required)
+                        ));
                     }
                 }
             }
         }
         for s in &spec_fields {
             if !page.response_fields.iter().any(|f| f.name == s.name) {
-                out.push(format!("response field {} ({}) is in the spec but not on the page", s.name, s.ty));
+                out.push(format!(
+                    "response field {} ({}) is in the spec but not on the page",
+                    s.name, s.ty
+                ));
             }
         }
         if let Some(ex) = &page.response_example {
@@ -338,7 +474,10 @@ pub fn check(page: &Page, spec: &Value, file: &str) -> Report {
     }
 
     compare_errors(spec, op.op, page, &mut out);
-    Report { operation: Some(label), differences: out.lines }
+    Report {
+        operation: Some(label),
+        differences: out.lines,
+    }
 }
 
 /// The spec's `x-error-codes` rows of an operation as (code, message, advice).
@@ -361,7 +500,12 @@ fn compare_errors(spec: &Value, op: &Value, page: &Page, out: &mut Diffs) {
     let rows = spec_error_rows(op);
     let before = out.lines.len();
     let mut codes: Vec<i64> = Vec::new();
-    for r in page.errors.iter().map(|r| r.code).chain(rows.iter().map(|r| r.0)) {
+    for r in page
+        .errors
+        .iter()
+        .map(|r| r.code)
+        .chain(rows.iter().map(|r| r.0))
+    {
         if !codes.contains(&r) {
             codes.push(r);
         }
@@ -374,33 +518,52 @@ fn compare_errors(spec: &Value, op: &Value, page: &Page, out: &mut Diffs) {
             continue;
         }
         if on_page.is_empty() {
-            out.push(format!("error code {code} is in x-error-codes but not on the page"));
+            out.push(format!(
+                "error code {code} is in x-error-codes but not on the page"
+            ));
             continue;
         }
         for (p, s) in on_page.iter().zip(in_spec.iter()) {
             if p.message != s.1 {
-                out.push(format!("message of error code {code} changed: {:?} → {:?}", s.1, p.message));
+                out.push(format!(
+                    "message of error code {code} changed: {:?} → {:?}",
+                    s.1, p.message
+                ));
             }
             if p.advice != s.2 {
-                out.push(format!("advice of error code {code} changed: {:?} → {:?}", s.2, p.advice));
+                out.push(format!(
+                    "advice of error code {code} changed: {:?} → {:?}",
+                    s.2, p.advice
+                ));
             }
         }
         for p in on_page.iter().skip(in_spec.len()) {
-            out.push(format!("error code {code} has a row not in x-error-codes: {:?} / {:?}", p.message, p.advice));
+            out.push(format!(
+                "error code {code} has a row not in x-error-codes: {:?} / {:?}",
+                p.message, p.advice
+            ));
         }
         for s in in_spec.iter().skip(on_page.len()) {
-            out.push(format!("error code {code} has a row in x-error-codes not on the page: {:?} / {:?}", s.1, s.2));
+            out.push(format!(
+                "error code {code} has a row in x-error-codes not on the page: {:?} / {:?}",
+                s.1, s.2
+            ));
         }
     }
     for r in &page.errors {
         if r.status != 200 {
-            out.push(format!("error code {} has HTTP status {} (the spec assumes 200)", r.code, r.status));
+            out.push(format!(
+                "error code {} has HTTP status {} (the spec assumes 200)",
+                r.code, r.status
+            ));
         }
     }
     if let Some(catalog) = spec["x-error-code-catalog"].as_array() {
         let mut reported = BTreeSet::new();
         for r in &page.errors {
-            if !catalog.iter().any(|c| c["code"].as_i64() == Some(r.code)) && reported.insert(r.code) {
+            if !catalog.iter().any(|c| c["code"].as_i64() == Some(r.code))
+                && reported.insert(r.code)
+            {
                 out.push(format!("error code {} not in x-error-code-catalog", r.code));
             }
         }

@@ -31,7 +31,9 @@ fn walk(spec: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<S
         }
         return;
     }
-    let ty = s["type"].as_str().or_else(|| s.get("properties").map(|_| "object"));
+    let ty = s["type"]
+        .as_str()
+        .or_else(|| s.get("properties").map(|_| "object"));
     let kind = json_kind(value);
     if let Some(ty) = ty {
         let fits = kind == ty || (kind == "integer" && ty == "number");
@@ -43,7 +45,11 @@ fn walk(spec: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<S
     if let Some(allowed) = s["enum"].as_array()
         && !allowed.contains(value)
     {
-        out.push(format!("{}: {value} is not one of {}", at(path), Value::Array(allowed.clone())));
+        out.push(format!(
+            "{}: {value} is not one of {}",
+            at(path),
+            Value::Array(allowed.clone())
+        ));
     }
     match value {
         Value::Number(n) => {
@@ -54,7 +60,11 @@ fn walk(spec: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<S
                     _ => true,
                 };
                 if !fits {
-                    out.push(format!("{}: {n} does not fit {}", at(path), s["format"].as_str().unwrap_or("")));
+                    out.push(format!(
+                        "{}: {n} does not fit {}",
+                        at(path),
+                        s["format"].as_str().unwrap_or("")
+                    ));
                 }
             }
             let x = n.as_f64().unwrap_or_default();
@@ -89,13 +99,22 @@ fn walk(spec: &Value, schema: &Value, value: &Value, path: &str, out: &mut Vec<S
         }
         Value::Object(map) => {
             let props = s["properties"].as_object();
-            for req in s["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for req in s["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
                 if !map.contains_key(req) {
                     out.push(format!("{}: required property {req} missing", at(path)));
                 }
             }
             for (k, v) in map {
-                let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match props.and_then(|p| p.get(k)) {
                     Some(p) => walk(spec, p, v, &child, out),
                     None => match s.get("additionalProperties") {
@@ -129,7 +148,10 @@ mod tests {
     fn accepts_a_valid_example() {
         let s = spec();
         let v = json!({"a": 5, "b": [{"s": "x"}]});
-        assert_eq!(validate(&s, &json!({"$ref": "#/components/schemas/R"}), &v, ""), Vec::<String>::new());
+        assert_eq!(
+            validate(&s, &json!({"$ref": "#/components/schemas/R"}), &v, ""),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -147,9 +169,19 @@ mod tests {
                 "c: not a property of the schema",
             ]
         );
-        let missing = validate(&s, &json!({"$ref": "#/components/schemas/R"}), &json!({"a": "1"}), "");
+        let missing = validate(
+            &s,
+            &json!({"$ref": "#/components/schemas/R"}),
+            &json!({"a": "1"}),
+            "",
+        );
         assert_eq!(missing, vec!["a: string where the schema wants integer"]);
-        let req = validate(&s, &json!({"$ref": "#/components/schemas/R"}), &json!({}), "");
+        let req = validate(
+            &s,
+            &json!({"$ref": "#/components/schemas/R"}),
+            &json!({}),
+            "",
+        );
         assert_eq!(req, vec!["(root): required property a missing"]);
     }
 }

@@ -33,7 +33,9 @@ fn pascal(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -42,15 +44,32 @@ fn pascal(name: &str) -> String {
 /// the path segments after the last version segment (`v1`, `v2`), joined.
 pub fn operation_id(path: &str) -> String {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let is_version = |s: &str| s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit());
-    let start = segs.iter().rposition(|s| is_version(s)).map(|i| i + 1).unwrap_or(0);
-    let rest: Vec<&str> = segs[start..].iter().filter(|s| !["api", "goodlife"].contains(s)).copied().collect();
+    let is_version =
+        |s: &str| s.len() >= 2 && s.starts_with('v') && s[1..].chars().all(|c| c.is_ascii_digit());
+    let start = segs
+        .iter()
+        .rposition(|s| is_version(s))
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let rest: Vec<&str> = segs[start..]
+        .iter()
+        .filter(|s| !["api", "goodlife"].contains(s))
+        .copied()
+        .collect();
     let id = rest.join("_").replace('-', "_").to_ascii_lowercase();
-    if id.is_empty() { "operation".into() } else { id }
+    if id.is_empty() {
+        "operation".into()
+    } else {
+        id
+    }
 }
 
 fn description(p: &Param) -> String {
-    if p.description.is_empty() { format!("TODO: describe {}", p.name) } else { p.description.join(" ") }
+    if p.description.is_empty() {
+        format!("TODO: describe {}", p.name)
+    } else {
+        p.description.join(" ")
+    }
 }
 
 /// A schema for a page type, with a description.
@@ -59,11 +78,21 @@ fn page_type_schema(ty: &str, desc: &str) -> Yaml {
         "String" => vec![("type", s("string"))],
         "Int64" => vec![("type", s("integer")), ("format", s("int64"))],
         "Int32" | "Int16" | "Int8" => vec![("type", s("integer")), ("format", s("int32"))],
-        "Enum" => vec![("type", s("integer")), ("format", s("int32")), ("x-douyin-type", s("Enum"))],
+        "Enum" => vec![
+            ("type", s("integer")),
+            ("format", s("int32")),
+            ("x-douyin-type", s("Enum")),
+        ],
         "Bool" => vec![("type", s("boolean"))],
         "Double" => vec![("type", s("number")), ("format", s("double"))],
         "Float" => vec![("type", s("number")), ("format", s("float"))],
-        "List" => vec![("type", s("array")), ("items", map(vec![("type", s("string")), ("description", s("TODO"))]))],
+        "List" => vec![
+            ("type", s("array")),
+            (
+                "items",
+                map(vec![("type", s("string")), ("description", s("TODO"))]),
+            ),
+        ],
         _ => vec![("type", s("object"))],
     };
     let mut entries = base;
@@ -97,7 +126,11 @@ impl Builder {
                 for (k, v) in m {
                     props.insert(s(k), self.infer(k, v, &format!("TODO: describe {k}")));
                 }
-                let schema = map(vec![("type", s("object")), ("description", s(desc)), ("properties", Yaml::Mapping(props))]);
+                let schema = map(vec![
+                    ("type", s("object")),
+                    ("description", s(desc)),
+                    ("properties", Yaml::Mapping(props)),
+                ]);
                 self.component(&pascal(key), schema)
             }
             Json::Array(items) => {
@@ -108,16 +141,32 @@ impl Builder {
                 let item = if merged.is_null() {
                     map(vec![("type", s("string")), ("description", s("TODO"))])
                 } else {
-                    self.infer(&format!("{key}_item"), &merged, &format!("TODO: describe one {key} item"))
+                    self.infer(
+                        &format!("{key}_item"),
+                        &merged,
+                        &format!("TODO: describe one {key} item"),
+                    )
                 };
-                map(vec![("type", s("array")), ("description", s(desc)), ("items", item)])
+                map(vec![
+                    ("type", s("array")),
+                    ("description", s(desc)),
+                    ("items", item),
+                ])
             }
             Json::Bool(_) => map(vec![("type", s("boolean")), ("description", s(desc))]),
-            Json::Number(n) if n.is_i64() || n.is_u64() => {
-                map(vec![("type", s("integer")), ("format", s("int64")), ("description", s(desc))])
+            Json::Number(n) if n.is_i64() || n.is_u64() => map(vec![
+                ("type", s("integer")),
+                ("format", s("int64")),
+                ("description", s(desc)),
+            ]),
+            Json::Number(_) => map(vec![
+                ("type", s("number")),
+                ("format", s("double")),
+                ("description", s(desc)),
+            ]),
+            Json::String(_) | Json::Null => {
+                map(vec![("type", s("string")), ("description", s(desc))])
             }
-            Json::Number(_) => map(vec![("type", s("number")), ("format", s("double")), ("description", s(desc))]),
-            Json::String(_) | Json::Null => map(vec![("type", s("string")), ("description", s(desc))]),
         }
     }
 
@@ -130,7 +179,9 @@ impl Builder {
             let d = description(p);
             let ex = example.and_then(|e| e.get(&p.name));
             let schema = match (crate::spec::normalize_page_type(&p.ty), ex) {
-                ("Struct" | "List", Some(v @ (Json::Object(_) | Json::Array(_)))) => self.infer(&p.name, v, &d),
+                ("Struct" | "List", Some(v @ (Json::Object(_) | Json::Array(_)))) => {
+                    self.infer(&p.name, v, &d)
+                }
                 _ => page_type_schema(&p.ty, &d),
             };
             props.insert(s(&p.name), schema);
@@ -168,25 +219,44 @@ fn merge(into: &mut Json, from: &Json) {
 /// Builds the draft for a page; `file` is recorded in `x-douyin-doc.file`.
 pub fn draft(page: &Page, file: &str) -> Draft {
     let id = operation_id(&page.path);
-    let mut b = Builder { prefix: pascal(&id), schemas: Mapping::new() };
+    let mut b = Builder {
+        prefix: pascal(&id),
+        schemas: Mapping::new(),
+    };
 
     let mut op: Vec<(&str, Yaml)> = vec![
         ("operationId", s(&id)),
-        ("summary", s(&format!("{} — TODO: English summary", page.title))),
+        (
+            "summary",
+            s(&format!("{} — TODO: English summary", page.title)),
+        ),
         (
             "description",
-            s(&if page.intro.is_empty() { format!("{}。TODO: describe", page.title) } else { page.intro.join("\n") }),
+            s(&if page.intro.is_empty() {
+                format!("{}。TODO: describe", page.title)
+            } else {
+                page.intro.join("\n")
+            }),
         ),
         ("x-douyin-scope", s(&page.scope)),
         ("x-douyin-permission", s(&page.permission)),
-        ("x-douyin-doc", map(vec![("title", s(&page.title)), ("file", s(file))])),
+        (
+            "x-douyin-doc",
+            map(vec![("title", s(&page.title)), ("file", s(file))]),
+        ),
     ];
 
     let mut headers = Vec::new();
     let mut parameters = Vec::new();
     for h in &page.headers {
-        if h.name.eq_ignore_ascii_case("access-token") || h.name.eq_ignore_ascii_case("content-type") {
-            let mut e = vec![("name", s(&h.name)), ("type", s(&h.ty)), ("required", Yaml::Bool(h.required))];
+        if h.name.eq_ignore_ascii_case("access-token")
+            || h.name.eq_ignore_ascii_case("content-type")
+        {
+            let mut e = vec![
+                ("name", s(&h.name)),
+                ("type", s(&h.ty)),
+                ("required", Yaml::Bool(h.required)),
+            ];
             if h.name.eq_ignore_ascii_case("content-type") {
                 e.push(("value", s("application/json")));
             }
@@ -213,7 +283,13 @@ pub fn draft(page: &Page, file: &str) -> Draft {
                     ("in", s(loc)),
                     ("type", s(&q.ty)),
                     ("required", Yaml::Bool(q.required)),
-                    ("description", s(&format!("{} — no query-string form; not sent", description(q)))),
+                    (
+                        "description",
+                        s(&format!(
+                            "{} — no query-string form; not sent",
+                            description(q)
+                        )),
+                    ),
                 ]));
                 continue;
             }
@@ -227,7 +303,10 @@ pub fn draft(page: &Page, file: &str) -> Draft {
         }
     }
     if !unsupported.is_empty() {
-        op.push(("x-douyin-unsupported-parameters", Yaml::Sequence(unsupported)));
+        op.push((
+            "x-douyin-unsupported-parameters",
+            Yaml::Sequence(unsupported),
+        ));
     }
     let rows = page
         .errors
@@ -246,10 +325,21 @@ pub fn draft(page: &Page, file: &str) -> Draft {
     }
     if !page.body.is_empty() {
         let example = page.request_example.as_ref().and_then(|e| e.body.as_ref());
-        let schema = b.object("Request", &format!("{} 请求体 / TODO: describe the request body", page.title), &page.body, example);
+        let schema = b.object(
+            "Request",
+            &format!("{} 请求体 / TODO: describe the request body", page.title),
+            &page.body,
+            example,
+        );
         op.push((
             "requestBody",
-            map(vec![("required", Yaml::Bool(true)), ("content", map(vec![("application/json", map(vec![("schema", schema)]))]))]),
+            map(vec![
+                ("required", Yaml::Bool(true)),
+                (
+                    "content",
+                    map(vec![("application/json", map(vec![("schema", schema)]))]),
+                ),
+            ]),
         ));
     }
     let resp_schema = b.object(
@@ -275,10 +365,22 @@ pub fn draft(page: &Page, file: &str) -> Draft {
 
     let method = page.method.to_ascii_lowercase();
     let doc = map(vec![
-        ("paths", map(vec![(page.path.as_str(), map(vec![(method.as_str(), map(op))]))])),
-        ("components", map(vec![("schemas", Yaml::Mapping(b.schemas))])),
+        (
+            "paths",
+            map(vec![(
+                page.path.as_str(),
+                map(vec![(method.as_str(), map(op))]),
+            )]),
+        ),
+        (
+            "components",
+            map(vec![("schemas", Yaml::Mapping(b.schemas))]),
+        ),
     ]);
-    Draft { operation_id: id, doc }
+    Draft {
+        operation_id: id,
+        doc,
+    }
 }
 
 /// The draft as YAML text with a header comment, plus a comment listing the
@@ -290,7 +392,12 @@ pub fn render(draft: &Draft, page: &Page, file: &str, catalog: &[i64]) -> String
          # every TODO, then run `cargo xtask docs-check {file}` and `cargo xtask lint`.\n",
         page.method, page.path
     );
-    let mut missing: Vec<i64> = page.errors.iter().map(|r| r.code).filter(|c| !catalog.contains(c)).collect();
+    let mut missing: Vec<i64> = page
+        .errors
+        .iter()
+        .map(|r| r.code)
+        .filter(|c| !catalog.contains(c))
+        .collect();
     missing.dedup();
     let mut seen = Vec::new();
     missing.retain(|c| {
@@ -312,16 +419,37 @@ pub fn render(draft: &Draft, page: &Page, file: &str, catalog: &[i64]) -> String
 pub fn merge_into(spec: &mut Json, draft: &Draft) -> Result<(), String> {
     let d: Json = serde_json::to_value(&draft.doc).map_err(|e| e.to_string())?;
     for (path, item) in d["paths"].as_object().into_iter().flatten() {
-        let paths = spec.as_object_mut().ok_or("spec is not a mapping")?.entry("paths").or_insert_with(|| Json::Object(Default::default()));
-        let slot = paths.as_object_mut().ok_or("paths is not a mapping")?.entry(path.clone()).or_insert_with(|| Json::Object(Default::default()));
+        let paths = spec
+            .as_object_mut()
+            .ok_or("spec is not a mapping")?
+            .entry("paths")
+            .or_insert_with(|| Json::Object(Default::default()));
+        let slot = paths
+            .as_object_mut()
+            .ok_or("paths is not a mapping")?
+            .entry(path.clone())
+            .or_insert_with(|| Json::Object(Default::default()));
         for (m, op) in item.as_object().into_iter().flatten() {
-            slot.as_object_mut().ok_or("path item is not a mapping")?.insert(m.clone(), op.clone());
+            slot.as_object_mut()
+                .ok_or("path item is not a mapping")?
+                .insert(m.clone(), op.clone());
         }
     }
-    let components = spec.as_object_mut().ok_or("spec is not a mapping")?.entry("components").or_insert_with(|| Json::Object(Default::default()));
-    let schemas = components.as_object_mut().ok_or("components is not a mapping")?.entry("schemas").or_insert_with(|| Json::Object(Default::default()));
+    let components = spec
+        .as_object_mut()
+        .ok_or("spec is not a mapping")?
+        .entry("components")
+        .or_insert_with(|| Json::Object(Default::default()));
+    let schemas = components
+        .as_object_mut()
+        .ok_or("components is not a mapping")?
+        .entry("schemas")
+        .or_insert_with(|| Json::Object(Default::default()));
     for (name, schema) in d["components"]["schemas"].as_object().into_iter().flatten() {
-        schemas.as_object_mut().ok_or("schemas is not a mapping")?.insert(name.clone(), schema.clone());
+        schemas
+            .as_object_mut()
+            .ok_or("schemas is not a mapping")?
+            .insert(name.clone(), schema.clone());
     }
     Ok(())
 }
@@ -332,9 +460,18 @@ mod tests {
 
     #[test]
     fn operation_ids_from_paths() {
-        assert_eq!(operation_id("/goodlife/v1/comprehensive/trade/query/order/"), "comprehensive_trade_query_order");
-        assert_eq!(operation_id("/goodlife/v1/goods/foodorder/spu/detail/"), "goods_foodorder_spu_detail");
-        assert_eq!(operation_id("/api/trade/v2/fulfillment/query_user_certificates/"), "fulfillment_query_user_certificates");
+        assert_eq!(
+            operation_id("/goodlife/v1/comprehensive/trade/query/order/"),
+            "comprehensive_trade_query_order"
+        );
+        assert_eq!(
+            operation_id("/goodlife/v1/goods/foodorder/spu/detail/"),
+            "goods_foodorder_spu_detail"
+        );
+        assert_eq!(
+            operation_id("/api/trade/v2/fulfillment/query_user_certificates/"),
+            "fulfillment_query_user_certificates"
+        );
         assert_eq!(operation_id("/oauth/client_token/"), "oauth_client_token");
     }
 }

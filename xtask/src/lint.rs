@@ -43,10 +43,15 @@ pub fn lint(spec: &Value, root: &Path) -> Vec<String> {
         let public = o["security"].as_array().is_some_and(|a| a.is_empty());
         match o["x-douyin-scope"].as_str() {
             None => out.push(format!("{loc}: no x-douyin-scope")),
-            Some("") if !public => out.push(format!("{loc}: empty x-douyin-scope on an authenticated operation")),
+            Some("") if !public => out.push(format!(
+                "{loc}: empty x-douyin-scope on an authenticated operation"
+            )),
             _ => {}
         }
-        match (o["x-douyin-doc"]["title"].as_str(), o["x-douyin-doc"]["file"].as_str()) {
+        match (
+            o["x-douyin-doc"]["title"].as_str(),
+            o["x-douyin-doc"]["file"].as_str(),
+        ) {
             (Some(t), Some(f)) if !t.is_empty() => {
                 if !root.join(f).is_file() {
                     out.push(format!("{loc}: x-douyin-doc.file {f} does not exist"));
@@ -64,10 +69,14 @@ pub fn lint(spec: &Value, root: &Path) -> Vec<String> {
                         continue;
                     };
                     if !r["message"].is_string() || !r["advice"].is_string() {
-                        out.push(format!("{loc}: x-error-codes[{i}] ({code}) needs string message and advice"));
+                        out.push(format!(
+                            "{loc}: x-error-codes[{i}] ({code}) needs string message and advice"
+                        ));
                     }
                     if !catalog.contains(&code) {
-                        out.push(format!("{loc}: error code {code} is not in x-error-code-catalog"));
+                        out.push(format!(
+                            "{loc}: error code {code} is not in x-error-code-catalog"
+                        ));
                     }
                 }
             }
@@ -76,7 +85,10 @@ pub fn lint(spec: &Value, root: &Path) -> Vec<String> {
             let p = resolve(spec, p);
             let name = p["name"].as_str().unwrap_or("?");
             let ploc = format!("{loc}: parameter {name}");
-            if p["description"].as_str().is_none_or(|d| d.trim().is_empty()) {
+            if p["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+            {
                 out.push(format!("{ploc}: no description"));
             }
             if p["schema"].is_null() {
@@ -110,9 +122,16 @@ pub fn lint(spec: &Value, root: &Path) -> Vec<String> {
         }
     }
 
-    for (name, schema) in spec["components"]["schemas"].as_object().into_iter().flatten() {
+    for (name, schema) in spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
         let loc = format!("components.schemas.{name}");
-        if schema["description"].as_str().is_none_or(|d| d.trim().is_empty()) {
+        if schema["description"]
+            .as_str()
+            .is_none_or(|d| d.trim().is_empty())
+        {
             out.push(format!("{loc}: no description"));
         }
         schema_rules(spec, schema, &loc, &mut out);
@@ -156,7 +175,11 @@ fn schema_rules(spec: &Value, schema: &Value, loc: &str, out: &mut Vec<String>) 
     }
     for (name, p) in schema["properties"].as_object().into_iter().flatten() {
         let ploc = format!("{loc}.{name}");
-        if p.get("$ref").is_none() && p["description"].as_str().is_none_or(|d| d.trim().is_empty()) {
+        if p.get("$ref").is_none()
+            && p["description"]
+                .as_str()
+                .is_none_or(|d| d.trim().is_empty())
+        {
             out.push(format!("{ploc}: no description"));
         }
         schema_rules(spec, p, &ploc, out);
@@ -172,16 +195,30 @@ fn schema_rules(spec: &Value, schema: &Value, loc: &str, out: &mut Vec<String>) 
 }
 
 /// Integers with `enum:` reachable from a response schema.
-fn response_enums(spec: &Value, schema: &Value, loc: &str, seen: &mut BTreeSet<String>, out: &mut Vec<String>) {
+fn response_enums(
+    spec: &Value,
+    schema: &Value,
+    loc: &str,
+    seen: &mut BTreeSet<String>,
+    out: &mut Vec<String>,
+) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         if !seen.insert(r.to_string()) {
             return;
         }
         let name = r.rsplit('/').next().unwrap_or(r);
-        return response_enums(spec, resolve(spec, schema), &format!("components.schemas.{name}"), seen, out);
+        return response_enums(
+            spec,
+            resolve(spec, schema),
+            &format!("components.schemas.{name}"),
+            seen,
+            out,
+        );
     }
     if schema["type"].as_str() == Some("integer") && schema.get("enum").is_some() {
-        out.push(format!("{loc}: enum on a response integer (use x-enum-descriptions so new values still decode)"));
+        out.push(format!(
+            "{loc}: enum on a response integer (use x-enum-descriptions so new values still decode)"
+        ));
     }
     for (name, p) in schema["properties"].as_object().into_iter().flatten() {
         response_enums(spec, p, &format!("{loc}.{name}"), seen, out);
@@ -250,7 +287,10 @@ components:
             "components.schemas.R.t: no description",
         ];
         for w in want {
-            assert!(got.iter().any(|g| g.ends_with(w) || g == w), "missing {w:?} in {got:#?}");
+            assert!(
+                got.iter().any(|g| g.ends_with(w) || g == w),
+                "missing {w:?} in {got:#?}"
+            );
         }
         assert_eq!(got.len(), want.len(), "{got:#?}");
     }

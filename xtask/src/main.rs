@@ -120,7 +120,11 @@ fn docs_import(spec_path: &Path, args: &[String]) -> ExitCode {
     };
     let catalog: Vec<i64> = spec::load(spec_path)
         .ok()
-        .and_then(|s| s["x-error-code-catalog"].as_array().map(|a| a.iter().filter_map(|c| c["code"].as_i64()).collect()))
+        .and_then(|s| {
+            s["x-error-code-catalog"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|c| c["code"].as_i64()).collect())
+        })
         .unwrap_or_default();
     let draft = import::draft(&page, file);
     print!("{}", import::render(&draft, &page, file, &catalog));
@@ -143,8 +147,14 @@ fn api_surface(args: &[String]) -> ExitCode {
         }
     };
     let outputs = [
-        (root.join("openapi/api-surface.txt"), surface::surface(&text)),
-        (root.join("openapi/goodlife.json"), surface::spec_json(&text)),
+        (
+            root.join("openapi/api-surface.txt"),
+            surface::surface(&text),
+        ),
+        (
+            root.join("openapi/goodlife.json"),
+            surface::spec_json(&text),
+        ),
     ];
     let mut failed = false;
     for (path, content) in outputs {
@@ -155,7 +165,11 @@ fn api_surface(args: &[String]) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let shown = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let current = std::fs::read_to_string(&path).unwrap_or_default();
         if check {
             if current != content {
@@ -177,7 +191,11 @@ fn api_surface(args: &[String]) -> ExitCode {
             println!("{shown}: unchanged");
         }
     }
-    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// Lines only in `old` (`-`) or only in `new` (`+`), in order; enough to see
@@ -185,8 +203,16 @@ fn api_surface(args: &[String]) -> ExitCode {
 fn diff(old: &str, new: &str) -> Vec<String> {
     let o: Vec<&str> = old.lines().collect();
     let n: Vec<&str> = new.lines().collect();
-    let mut out: Vec<String> = o.iter().filter(|l| !n.contains(l)).map(|l| format!("- {l}")).collect();
-    out.extend(n.iter().filter(|l| !o.contains(l)).map(|l| format!("+ {l}")));
+    let mut out: Vec<String> = o
+        .iter()
+        .filter(|l| !n.contains(l))
+        .map(|l| format!("- {l}"))
+        .collect();
+    out.extend(
+        n.iter()
+            .filter(|l| !o.contains(l))
+            .map(|l| format!("+ {l}")),
+    );
     out
 }
 
@@ -196,9 +222,16 @@ fn run_lint(spec_path: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let problems = lint::lint(&spec, &xtask::root());
-    let shown = spec_path.strip_prefix(xtask::root()).unwrap_or(spec_path).display().to_string();
+    let shown = spec_path
+        .strip_prefix(xtask::root())
+        .unwrap_or(spec_path)
+        .display()
+        .to_string();
     if problems.is_empty() {
-        println!("{shown}: lint ok ({} operations)", spec::operations(&spec).len());
+        println!(
+            "{shown}: lint ok ({} operations)",
+            spec::operations(&spec).len()
+        );
         ExitCode::SUCCESS
     } else {
         for p in &problems {

@@ -150,14 +150,19 @@ const NOISE: &[&str] = &[
 /// Splits `name必填Type` / `nameType` into (name, required, type).
 pub fn param_line(line: &str) -> Option<(String, bool, String)> {
     for ty in PAGE_TYPES {
-        let Some(rest) = line.strip_suffix(ty) else { continue };
+        let Some(rest) = line.strip_suffix(ty) else {
+            continue;
+        };
         let (name, required) = match rest.strip_suffix("必填") {
             Some(n) => (n, true),
             None => (rest, false),
         };
         let mut chars = name.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.') {
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
             return Some((name.to_string(), required, ty.to_string()));
         }
     }
@@ -202,7 +207,10 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
         let line = raw.trim();
         if n == 1 {
             if line.is_empty() {
-                return Err(ParseError { line: 1, message: "the first line must be the page title".into() });
+                return Err(ParseError {
+                    line: 1,
+                    message: "the first line must be the page title".into(),
+                });
             }
             page.title = line.to_string();
             continue;
@@ -224,9 +232,16 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
         let next = next.or_else(|| {
             let in_request = matches!(
                 section,
-                Section::Request | Section::Headers | Section::Query | Section::PathParams | Section::Body
+                Section::Request
+                    | Section::Headers
+                    | Section::Query
+                    | Section::PathParams
+                    | Section::Body
             );
-            let strip = |p: &str| line.strip_prefix(p).is_some_and(|r| r.is_empty() || r == "展开全部子属性");
+            let strip = |p: &str| {
+                line.strip_prefix(p)
+                    .is_some_and(|r| r.is_empty() || r == "展开全部子属性")
+            };
             if strip("Body") {
                 if in_request {
                     Some(Section::Body)
@@ -258,7 +273,10 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
             Section::BasicInfo => {
                 let c = cells(line);
                 if c.len() < 2 {
-                    return Err(ParseError { line: n, message: format!("expected a `name | value |` row, found {line:?}") });
+                    return Err(ParseError {
+                        line: n,
+                        message: format!("expected a `name | value |` row, found {line:?}"),
+                    });
                 }
                 let value = c[1].clone();
                 match c[0].as_str() {
@@ -269,7 +287,11 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
                     _ => {}
                 }
             }
-            Section::Headers | Section::Query | Section::PathParams | Section::Body | Section::ResponseBody => {
+            Section::Headers
+            | Section::Query
+            | Section::PathParams
+            | Section::Body
+            | Section::ResponseBody => {
                 let list = match section {
                     Section::Headers => &mut page.headers,
                     Section::Query => &mut page.query,
@@ -292,19 +314,27 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
                 let Some(last) = list.last_mut() else {
                     return Err(ParseError {
                         line: n,
-                        message: format!("expected a parameter line like `name必填String`, found {line:?}"),
+                        message: format!(
+                            "expected a parameter line like `name必填String`, found {line:?}"
+                        ),
                     });
                 };
                 if line == "展开子属性" {
                     last.collapsed = true;
-                } else if let Some(ex) = line.strip_prefix("示例:").or_else(|| line.strip_prefix("示例：")) {
+                } else if let Some(ex) = line
+                    .strip_prefix("示例:")
+                    .or_else(|| line.strip_prefix("示例："))
+                {
                     last.example = Some(ex.trim().to_string());
                 } else {
                     last.description.push(line.to_string());
                 }
             }
             Section::Request | Section::Response => {
-                return Err(ParseError { line: n, message: format!("unexpected line {line:?} before the first parameter section") });
+                return Err(ParseError {
+                    line: n,
+                    message: format!("unexpected line {line:?} before the first parameter section"),
+                });
             }
             Section::RequestExample => example_lines.push((n, line.to_string())),
             Section::ResponseExample => json_lines.push((n, line.to_string())),
@@ -321,12 +351,18 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
                     continue;
                 }
                 if !error_header_seen {
-                    return Err(ParseError { line: n, message: "error row before the `HTTP 状态码 | 错误码 | …` header".into() });
+                    return Err(ParseError {
+                        line: n,
+                        message: "error row before the `HTTP 状态码 | 错误码 | …` header".into(),
+                    });
                 }
                 if c.len() < 3 || c.len() > 4 {
                     return Err(ParseError {
                         line: n,
-                        message: format!("expected `status | code | message | advice |`, found {} cells", c.len()),
+                        message: format!(
+                            "expected `status | code | message | advice |`, found {} cells",
+                            c.len()
+                        ),
                     });
                 }
                 let status = c[0].parse::<u16>().map_err(|_| ParseError {
@@ -349,30 +385,55 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
     }
 
     if page.url.is_empty() {
-        return Err(ParseError { line: basic_info_line, message: "no `HTTP URL | … |` row in the 基本信息 table".into() });
+        return Err(ParseError {
+            line: basic_info_line,
+            message: "no `HTTP URL | … |` row in the 基本信息 table".into(),
+        });
     }
     if page.method.is_empty() {
-        return Err(ParseError { line: basic_info_line, message: "no `HTTP Method | … |` row in the 基本信息 table".into() });
+        return Err(ParseError {
+            line: basic_info_line,
+            message: "no `HTTP Method | … |` row in the 基本信息 table".into(),
+        });
     }
-    if !matches!(page.method.as_str(), "GET" | "POST" | "PUT" | "DELETE" | "PATCH") {
-        return Err(ParseError { line: basic_info_line, message: format!("unknown HTTP method {:?}", page.method) });
+    if !matches!(
+        page.method.as_str(),
+        "GET" | "POST" | "PUT" | "DELETE" | "PATCH"
+    ) {
+        return Err(ParseError {
+            line: basic_info_line,
+            message: format!("unknown HTTP method {:?}", page.method),
+        });
     }
     let (host, path, _) = split_url(&page.url);
     if !path.starts_with('/') || path.contains(char::is_whitespace) {
-        return Err(ParseError { line: basic_info_line, message: format!("HTTP URL {:?} has no path", page.url) });
+        return Err(ParseError {
+            line: basic_info_line,
+            message: format!("HTTP URL {:?} has no path", page.url),
+        });
     }
     page.host = host;
     page.path = path;
 
     if let Some((n, _)) = json_lines.first() {
-        let joined: String = json_lines.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join("\n");
-        let v: Value = serde_json::from_str(&joined)
-            .map_err(|e| ParseError { line: n + e.line() - 1, message: format!("response example is not JSON: {e}") })?;
+        let joined: String = json_lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let v: Value = serde_json::from_str(&joined).map_err(|e| ParseError {
+            line: n + e.line() - 1,
+            message: format!("response example is not JSON: {e}"),
+        })?;
         page.response_example = Some(v);
         page.response_example_line = *n;
     }
     if let Some((n, _)) = example_lines.first() {
-        let joined: String = example_lines.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join(" ");
+        let joined: String = example_lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         page.request_example = Some(parse_curl(&joined, *n)?);
     }
     Ok(page)
@@ -380,9 +441,15 @@ pub fn parse(text: &str) -> Result<Page, ParseError> {
 
 /// Takes apart the page's curl line: `--request M 'URL'`, `--data '{…}'`.
 fn parse_curl(s: &str, line: usize) -> Result<RequestExample, ParseError> {
-    let mut ex = RequestExample { line, ..Default::default() };
+    let mut ex = RequestExample {
+        line,
+        ..Default::default()
+    };
     if let Some(rest) = s.split_once("--request ").map(|(_, r)| r) {
-        ex.method = rest.split_whitespace().next().map(|m| m.to_ascii_uppercase());
+        ex.method = rest
+            .split_whitespace()
+            .next()
+            .map(|m| m.to_ascii_uppercase());
     }
     // The URL: the first quoted text that starts with http or '/'. Pages do not
     // always close the quote, so it ends at the first space, backslash or quote.
@@ -390,8 +457,15 @@ fn parse_curl(s: &str, line: usize) -> Result<RequestExample, ParseError> {
         .split('\'')
         .map(str::trim_start)
         .find(|p| p.starts_with("http") || p.starts_with('/'))
-        .map(|p| p.split(|c: char| c.is_whitespace() || c == '\\' || c == '\'').next().unwrap_or(""))
-        .ok_or_else(|| ParseError { line, message: "request example has no quoted URL".into() })?;
+        .map(|p| {
+            p.split(|c: char| c.is_whitespace() || c == '\\' || c == '\'')
+                .next()
+                .unwrap_or("")
+        })
+        .ok_or_else(|| ParseError {
+            line,
+            message: "request example has no quoted URL".into(),
+        })?;
     let (_, path, query) = split_url(url);
     ex.path = path;
     ex.query = query
@@ -405,8 +479,10 @@ fn parse_curl(s: &str, line: usize) -> Result<RequestExample, ParseError> {
     for flag in ["--data-raw '", "--data '", "-d '"] {
         if let Some((_, rest)) = s.split_once(flag) {
             let end = rest.rfind('\'').unwrap_or(rest.len());
-            let body: Value = serde_json::from_str(&rest[..end])
-                .map_err(|e| ParseError { line, message: format!("request example body is not JSON: {e}") })?;
+            let body: Value = serde_json::from_str(&rest[..end]).map_err(|e| ParseError {
+                line,
+                message: format!("request example body is not JSON: {e}"),
+            })?;
             ex.body = Some(body);
             break;
         }
@@ -420,11 +496,26 @@ mod tests {
 
     #[test]
     fn param_lines() {
-        assert_eq!(param_line("account_id必填String"), Some(("account_id".into(), true, "String".into())));
-        assert_eq!(param_line("book_idString"), Some(("book_id".into(), false, "String".into())));
-        assert_eq!(param_line("BaseStruct"), Some(("Base".into(), false, "Struct".into())));
-        assert_eq!(param_line("Rpc-Transit-Life-AccountString"), Some(("Rpc-Transit-Life-Account".into(), false, "String".into())));
-        assert_eq!(param_line("page_dimensionEnum"), Some(("page_dimension".into(), false, "Enum".into())));
+        assert_eq!(
+            param_line("account_id必填String"),
+            Some(("account_id".into(), true, "String".into()))
+        );
+        assert_eq!(
+            param_line("book_idString"),
+            Some(("book_id".into(), false, "String".into()))
+        );
+        assert_eq!(
+            param_line("BaseStruct"),
+            Some(("Base".into(), false, "Struct".into()))
+        );
+        assert_eq!(
+            param_line("Rpc-Transit-Life-AccountString"),
+            Some(("Rpc-Transit-Life-Account".into(), false, "String".into()))
+        );
+        assert_eq!(
+            param_line("page_dimensionEnum"),
+            Some(("page_dimension".into(), false, "Enum".into()))
+        );
         assert_eq!(param_line("商户ID"), None);
         assert_eq!(param_line("String"), None);
     }
@@ -433,8 +524,15 @@ mod tests {
     fn error_rows_with_missing_advice() {
         let text = "T\n基本信息\nHTTP URL | https://h/p/ |\nHTTP Method | GET |\n错误码\nHTTP 状态码 | 错误码 | 错误码描述 | 排查建议 |\n---|---|---|---|\n200 | 1 | a | b |\n200 | 2 | c | |\n200 | 3 | d |";
         let p = parse(text).unwrap();
-        let rows: Vec<_> = p.errors.iter().map(|r| (r.code, r.message.as_str(), r.advice.as_str(), r.line)).collect();
-        assert_eq!(rows, vec![(1, "a", "b", 8), (2, "c", "", 9), (3, "d", "", 10)]);
+        let rows: Vec<_> = p
+            .errors
+            .iter()
+            .map(|r| (r.code, r.message.as_str(), r.advice.as_str(), r.line))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![(1, "a", "b", 8), (2, "c", "", 9), (3, "d", "", 10)]
+        );
     }
 
     #[test]
@@ -453,9 +551,16 @@ mod tests {
 
     #[test]
     fn unclosed_url_quote_in_curl() {
-        let ex = parse_curl("curl --location --request GET 'https://h/p/?a=1&b=x\\ --header 'x: y' \\", 7).unwrap();
+        let ex = parse_curl(
+            "curl --location --request GET 'https://h/p/?a=1&b=x\\ --header 'x: y' \\",
+            7,
+        )
+        .unwrap();
         assert_eq!(ex.method.as_deref(), Some("GET"));
         assert_eq!(ex.path, "/p/");
-        assert_eq!(ex.query, vec![("a".into(), "1".into()), ("b".into(), "x".into())]);
+        assert_eq!(
+            ex.query,
+            vec![("a".into(), "1".into()), ("b".into(), "x".into())]
+        );
     }
 }

@@ -6,11 +6,14 @@ use std::path::Path;
 use serde_json::Value;
 
 /// HTTP methods an OpenAPI path item can hold, in spec order.
-pub const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Reads a YAML (or JSON) spec into a JSON value.
 pub fn load(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -22,7 +25,9 @@ pub fn parse(text: &str) -> Result<Value, String> {
 /// Follows `$ref: "#/…"` pointers until a value without `$ref`.
 pub fn resolve<'a>(spec: &'a Value, mut v: &'a Value) -> &'a Value {
     for _ in 0..32 {
-        let Some(r) = v.get("$ref").and_then(Value::as_str) else { return v };
+        let Some(r) = v.get("$ref").and_then(Value::as_str) else {
+            return v;
+        };
         match r.strip_prefix('#').and_then(|p| spec.pointer(p)) {
             Some(target) => v = target,
             None => return &Value::Null,
@@ -56,7 +61,11 @@ pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
         for (path, item) in paths {
             for m in METHODS {
                 if let Some(op) = item.get(*m) {
-                    out.push(Operation { path, method: m, op });
+                    out.push(Operation {
+                        path,
+                        method: m,
+                        op,
+                    });
                 }
             }
         }
@@ -88,7 +97,11 @@ pub fn page_type(spec: &Value, schema: &Value) -> String {
         }
         .to_string();
     }
-    if s.get("properties").is_some() { "Struct".into() } else { "?".into() }
+    if s.get("properties").is_some() {
+        "Struct".into()
+    } else {
+        "?".into()
+    }
 }
 
 /// Page types that mean the same thing (`Boolean` = `Bool`, `Long` = `Int64`, …).
@@ -119,5 +132,7 @@ pub fn json_kind(v: &Value) -> &'static str {
 /// The JSON-Schema type of a schema (after `$ref`), `object` when it only has properties.
 pub fn schema_kind<'a>(spec: &'a Value, schema: &'a Value) -> Option<&'a str> {
     let s = resolve(spec, schema);
-    s.get("type").and_then(Value::as_str).or_else(|| s.get("properties").map(|_| "object"))
+    s.get("type")
+        .and_then(Value::as_str)
+        .or_else(|| s.get("properties").map(|_| "object"))
 }

@@ -23,6 +23,22 @@ pub fn settings() -> GenerationSettings {
         .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
+    // `format: password` fields (client_secret, access_token) become a type
+    // whose Debug is redacted. typify matches schemas without their metadata.
+    for min_length in [None, Some(1)] {
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("password".into()),
+            string: min_length.map(|n| {
+                Box::new(schemars::schema::StringValidation {
+                    min_length: Some(n),
+                    ..Default::default()
+                })
+            }),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, "crate::Secret", std::iter::empty());
+    }
     settings
 }
 
@@ -35,17 +51,29 @@ pub const BUILD_RS_SETTINGS: &[&str] = &[
     ".with_hooks(HooksMode::Expected)",
     ".with_derive(\"schemars::JsonSchema\")",
     ".with_derive(\"PartialEq\")",
+    "format:Some(\"password\".into())",
+    "formin_lengthin[None,Some(1)]",
+    "settings.with_conversion(schema,\"crate::Secret\",std::iter::empty())",
 ];
 
 /// Generates the client for a spec (YAML text) and lists its public API.
 pub fn surface(spec_text: &str) -> Result<String, String> {
-    let spec: openapiv3::OpenAPI = serde_yaml::from_str(spec_text).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    // Same route as build.rs: YAML → JSON value → openapiv3.
+    let raw: serde_json::Value =
+        serde_yaml::from_str(spec_text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(raw).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let mut generator = Generator::new(&settings());
-    let tokens = generator.generate_tokens(&spec).map_err(|e| format!("progenitor: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("progenitor: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let mut out = String::new();
     out.push_str("# Public API of the client generated from openapi/goodlife.yaml (progenitor, build.rs settings).\n");
-    out.push_str("# Written by `cargo xtask api-surface`; CI runs `cargo xtask api-surface --check`.\n");
+    out.push_str(
+        "# Written by `cargo xtask api-surface`; CI runs `cargo xtask api-surface --check`.\n",
+    );
     out.push_str("# Generated code lives in `douyin_goodlife::generated`; its `types` are re-exported as `douyin_goodlife::types`.\n");
     items(&file.items, "", &mut out);
     Ok(out)
@@ -53,7 +81,8 @@ pub fn surface(spec_text: &str) -> Result<String, String> {
 
 /// The spec (YAML text) as pretty JSON, keys in spec order, with a final newline.
 pub fn spec_json(spec_text: &str) -> Result<String, String> {
-    let v: serde_yaml::Value = serde_yaml::from_str(spec_text).map_err(|e| format!("invalid YAML: {e}"))?;
+    let v: serde_yaml::Value =
+        serde_yaml::from_str(spec_text).map_err(|e| format!("invalid YAML: {e}"))?;
     let mut s = serde_json::to_string_pretty(&v).map_err(|e| format!("cannot write JSON: {e}"))?;
     s.push('\n');
     Ok(s)
@@ -71,7 +100,10 @@ fn flat(tokens: impl ToTokens) -> String {
     };
     let file: syn::File = syn::parse_quote!(type X = #ty;);
     let text = prettyplease::unparse(&file);
-    let text = text.trim().trim_start_matches("type X = ").trim_end_matches(';');
+    let text = text
+        .trim()
+        .trim_start_matches("type X = ")
+        .trim_end_matches(';');
     simplify(text)
 }
 
@@ -81,6 +113,15 @@ fn simplify(text: &str) -> String {
         ("( ", "("),
         (", )", ")"),
         (",)", ")"),
+        ("< ", "<"),
+        (", >", ">"),
+        (",>", ">"),
+        ("{ ", "{"),
+        (", }", "}"),
+        (" }", "}"),
+        (",}", "}"),
+        (" , ", ", "),
+        (" :: ", "::"),
         ("::std::string::", ""),
         ("::std::vec::", ""),
         ("::std::option::", ""),
@@ -136,10 +177,12 @@ fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
 fn fields(fields: &Fields, indent: &str, out: &mut String) {
     match fields {
         Fields::Named(named) => {
-            for f in &named.named {
-                let vis = if is_pub(&f.vis) { "pub " } else { "" };
+            for f in named.named.iter().filter(|f| is_pub(&f.vis)) {
+                let vis = "pub ";
                 let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
-                let wire = wire_name(&f.attrs).map(|w| format!("  (wire {w:?})")).unwrap_or_default();
+                let wire = wire_name(&f.attrs)
+                    .map(|w| format!("  (wire {w:?})"))
+                    .unwrap_or_default();
                 let _ = writeln!(out, "{indent}{vis}{name}: {}{wire}", flat(&f.ty));
             }
         }
@@ -154,7 +197,11 @@ fn fields(fields: &Fields, indent: &str, out: &mut String) {
 }
 
 fn items(list: &[Item], module: &str, out: &mut String) {
-    let prefix = if module.is_empty() { String::new() } else { format!("{module}::") };
+    let prefix = if module.is_empty() {
+        String::new()
+    } else {
+        format!("{module}::")
+    };
     for item in list {
         match item {
             Item::Mod(m) if is_pub(&m.vis) => {
@@ -166,16 +213,36 @@ fn items(list: &[Item], module: &str, out: &mut String) {
             }
             Item::Struct(st) if is_pub(&st.vis) => {
                 let d = derives(&st.attrs);
-                let d = if d.is_empty() { String::new() } else { format!("  derive({})", d.join(", ")) };
-                let _ = writeln!(out, "struct {prefix}{}{}{d}", st.ident, flat_generics(&st.generics));
+                let d = if d.is_empty() {
+                    String::new()
+                } else {
+                    format!("  derive({})", d.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "struct {prefix}{}{}{d}",
+                    st.ident,
+                    flat_generics(&st.generics)
+                );
                 fields(&st.fields, "    ", out);
             }
             Item::Enum(en) if is_pub(&en.vis) => {
                 let d = derives(&en.attrs);
-                let d = if d.is_empty() { String::new() } else { format!("  derive({})", d.join(", ")) };
-                let _ = writeln!(out, "enum {prefix}{}{}{d}", en.ident, flat_generics(&en.generics));
+                let d = if d.is_empty() {
+                    String::new()
+                } else {
+                    format!("  derive({})", d.join(", "))
+                };
+                let _ = writeln!(
+                    out,
+                    "enum {prefix}{}{}{d}",
+                    en.ident,
+                    flat_generics(&en.generics)
+                );
                 for v in &en.variants {
-                    let wire = wire_name(&v.attrs).map(|w| format!("  (wire {w:?})")).unwrap_or_default();
+                    let wire = wire_name(&v.attrs)
+                        .map(|w| format!("  (wire {w:?})"))
+                        .unwrap_or_default();
                     let _ = writeln!(out, "    variant {}{wire}", v.ident);
                     fields(&v.fields, "        ", out);
                 }
@@ -187,33 +254,41 @@ fn items(list: &[Item], module: &str, out: &mut String) {
                 let _ = writeln!(out, "const {prefix}{}: {}", c.ident, flat(&c.ty));
             }
             Item::Fn(f) if is_pub(&f.vis) => {
-                let _ = writeln!(out, "fn {prefix}{}", signature(&f.sig).trim_start_matches("pub "));
+                let _ = writeln!(
+                    out,
+                    "{prefix}{}",
+                    signature(&f.sig).trim_start_matches("pub ")
+                );
             }
             Item::Trait(t) if is_pub(&t.vis) => {
                 let _ = writeln!(out, "trait {prefix}{}", t.ident);
             }
             Item::Use(u) if is_pub(&u.vis) => {
-                let _ = writeln!(out, "use {prefix}{}", simplify(&u.tree.to_token_stream().to_string()).replace(" :: ", "::"));
+                let _ = writeln!(
+                    out,
+                    "use {}",
+                    simplify(&u.tree.to_token_stream().to_string())
+                );
             }
             Item::Impl(im) => {
                 let self_ty = flat(&im.self_ty);
                 let header = match &im.trait_ {
-                    Some((_, path, _)) => format!("impl {} for {prefix}{self_ty}", flat_path(path)),
-                    None => format!("impl {prefix}{self_ty}"),
+                    Some((_, path, _)) => format!("impl {} for {self_ty}", flat_path(path)),
+                    None => format!("impl {self_ty}"),
                 };
-                let methods: Vec<String> = im
-                    .items
-                    .iter()
-                    .filter_map(|i| match i {
-                        ImplItem::Fn(f) if im.trait_.is_none() && is_pub(&f.vis) => {
-                            Some(format!("    fn {}", signature(&f.sig).trim_start_matches("pub ")))
-                        }
-                        ImplItem::Const(c) if im.trait_.is_none() && is_pub(&c.vis) => {
-                            Some(format!("    const {}: {}", c.ident, flat(&c.ty)))
-                        }
-                        _ => None,
-                    })
-                    .collect();
+                let methods: Vec<String> =
+                    im.items
+                        .iter()
+                        .filter_map(|i| match i {
+                            ImplItem::Fn(f) if im.trait_.is_none() && is_pub(&f.vis) => Some(
+                                format!("    {}", signature(&f.sig).trim_start_matches("pub ")),
+                            ),
+                            ImplItem::Const(c) if im.trait_.is_none() && is_pub(&c.vis) => {
+                                Some(format!("    const {}: {}", c.ident, flat(&c.ty)))
+                            }
+                            _ => None,
+                        })
+                        .collect();
                 if im.trait_.is_some() || !methods.is_empty() {
                     let _ = writeln!(out, "{header}");
                     for m in methods {
@@ -227,11 +302,18 @@ fn items(list: &[Item], module: &str, out: &mut String) {
 }
 
 fn flat_generics(g: &syn::Generics) -> String {
-    if g.params.is_empty() { String::new() } else { simplify(&g.to_token_stream().to_string()).replace(" ", "") }
+    if g.params.is_empty() {
+        String::new()
+    } else {
+        simplify(&g.to_token_stream().to_string()).replace(" ", "")
+    }
 }
 
 fn flat_path(p: &syn::Path) -> String {
-    let ty: syn::Type = syn::Type::Path(syn::TypePath { qself: None, path: p.clone() });
+    let ty: syn::Type = syn::Type::Path(syn::TypePath {
+        qself: None,
+        path: p.clone(),
+    });
     flat(ty)
 }
 
@@ -244,10 +326,20 @@ mod tests {
         let build = std::fs::read_to_string(crate::root().join("build.rs")).unwrap();
         let build: String = build.split_whitespace().collect();
         for line in BUILD_RS_SETTINGS {
-            assert!(build.contains(line), "build.rs no longer has {line}; update xtask/src/surface.rs settings()");
+            assert!(
+                build.contains(line),
+                "build.rs no longer has {line}; update xtask/src/surface.rs settings()"
+            );
         }
         let count = build.matches(".with_").count();
-        assert_eq!(count, BUILD_RS_SETTINGS.len(), "build.rs has a progenitor setting xtask does not mirror");
+        let mirrored = BUILD_RS_SETTINGS
+            .iter()
+            .filter(|l| l.contains(".with_"))
+            .count();
+        assert_eq!(
+            count, mirrored,
+            "build.rs has a progenitor setting xtask does not mirror"
+        );
     }
 
     #[test]
@@ -255,10 +347,24 @@ mod tests {
         let text = std::fs::read_to_string(crate::default_spec()).unwrap();
         let s = surface(&text).unwrap();
         assert!(s.contains("\nstruct types::QueryOrderRequest"), "{s}");
-        assert!(s.contains("    pub page_size: NonZeroU32\n") || s.contains("    pub page_size: "), "{s}");
-        assert!(s.contains("    pub base_resp: ") && s.contains("(wire \"BaseResp\")"), "{s}");
-        for op in ["query_reservation_orders", "get_food_order_spu_detail", "query_user_certificates", "get_client_token"] {
-            assert!(s.contains(&format!("    fn {op}")), "missing {op}: {s}");
+        assert!(
+            s.contains("    pub page_size: NonZeroU32\n") || s.contains("    pub page_size: "),
+            "{s}"
+        );
+        assert!(
+            s.contains("    pub base_resp: ") && s.contains("(wire \"BaseResp\")"),
+            "{s}"
+        );
+        for op in [
+            "query_reservation_orders",
+            "get_food_order_spu_detail",
+            "query_user_certificates",
+            "get_client_token",
+        ] {
+            assert!(
+                s.contains(&format!("    async fn {op}<'a>(&'a self")),
+                "missing {op}: {s}"
+            );
         }
         // A field added to the spec shows up as one new line.
         let changed = text.replacen(
@@ -274,9 +380,14 @@ mod tests {
 
     #[test]
     fn json_export_keeps_spec_order() {
-        let j = spec_json("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-a: {2: two}\n").unwrap();
+        let j =
+            spec_json("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-a: {2: two}\n")
+                .unwrap();
         let v: serde_json::Value = serde_json::from_str(&j).unwrap();
         assert_eq!(v["x-a"]["2"], "two");
-        assert!(j.find("openapi").unwrap() < j.find("info").unwrap() && j.find("info").unwrap() < j.find("paths").unwrap());
+        assert!(
+            j.find("openapi").unwrap() < j.find("info").unwrap()
+                && j.find("info").unwrap() < j.find("paths").unwrap()
+        );
     }
 }
