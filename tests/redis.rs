@@ -1,0 +1,448 @@
+//! The Redis token store against a real `redis-server` (Debian's package; `.ci/run`
+//! installs it). Each test starts its own server on a free 127.0.0.1 port, with
+//! no persistence, in a temporary directory, and kills it at the end.
+//!
+//! Without `redis-server` on PATH these tests fail when `CI=true` and are
+//! skipped (with a message) otherwise.
+#![cfg(feature = "redis")]
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use douyin_goodlife::{
+    AccessToken, Client, OrderQuery, RedisTokenStore, RetryConfig, StoreLock, TokenStore,
+};
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN_PATH: &str = "/oauth/client_token/";
+const ORDERS_PATH: &str = "/goodlife/v1/comprehensive/trade/query/order/";
+const KEY: &str = "aw-redis-key";
+const SECRET: &str = "redis-test-secret";
+
+/// A `redis-server` child process, killed on drop.
+struct RedisServer {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().unwrap().port()
+}
+
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut buf = [0u8; 7];
+    s.write_all(b"PING\r\n").is_ok() && s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// Starts a server, or returns `None` (after saying why) when `redis-server`
+/// is not installed and this is not CI.
+fn start_redis() -> Option<RedisServer> {
+    let Some(bin) = find_on_path("redis-server") else {
+        let msg = "redis-server is not on PATH: install Debian's `redis-server` package \
+                   (apt-get install -y redis-server; .ci/run does) to run the Redis tests";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+        return None;
+    };
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let mut child = std::process::Command::new(&bin)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        // Bounded wait for the server to answer.
+        for _ in 0..100 {
+            if answers_ping(port) {
+                return Some(RedisServer {
+                    child,
+                    port,
+                    _dir: dir,
+                });
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break; // port taken in the meantime: try another
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("redis-server did not start on 127.0.0.1");
+}
+
+async fn redis_conn(server: &RedisServer) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to the test redis")
+}
+
+fn token_answer(token: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "data": {"access_token": token, "expires_in": 7200, "error_code": 0, "description": ""},
+        "message": "success"
+    }))
+}
+
+fn orders_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "data": {"error_code": 0, "description": "success", "order_list": [], "total": 3},
+        "extra": {"error_code": 0, "logid": "L-redis"}
+    }))
+}
+
+fn query() -> OrderQuery {
+    OrderQuery::new("acc", "poi", 1_732_896_000, 1_732_982_400)
+}
+
+async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == p)
+        .collect()
+}
+
+fn sent_token(r: &Request) -> &str {
+    r.headers
+        .get("access-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn redis_store_round_trip_invalidate_and_lock() {
+    let Some(server) = start_redis() else { return };
+    let store = RedisTokenStore::connect(&server.url()).await.unwrap();
+    let mut conn = redis_conn(&server).await;
+    let now = SystemTime::now();
+    let token = AccessToken::new("clt.stored", now, Some(now + Duration::from_secs(7200)));
+
+    assert!(store.load(KEY).await.unwrap().is_none());
+    store.save(KEY, &token).await.unwrap();
+    let loaded = store.load(KEY).await.unwrap().expect("stored");
+    assert_eq!(loaded.expose_secret(), "clt.stored");
+    let ms = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    };
+    assert_eq!(
+        ms(loaded.expires_at().unwrap()),
+        ms(token.expires_at().unwrap())
+    );
+    assert_eq!(ms(loaded.issued_at()), ms(token.issued_at()));
+    // Namespaced per client_key, and expiring with the token.
+    let key = store.token_key(KEY);
+    assert_eq!(key, format!("douyin-goodlife:client_token:{KEY}"));
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg(&key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(ttl > 7_100_000 && ttl <= 7_200_000, "{ttl}");
+    assert!(store.load("another-key").await.unwrap().is_none());
+
+    // Compare-and-invalidate: another token leaves it, the same removes it.
+    let other = AccessToken::new("clt.other", now, Some(now + Duration::from_secs(7200)));
+    assert!(!store.invalidate(KEY, &other).await.unwrap());
+    assert!(store.load(KEY).await.unwrap().is_some());
+    assert!(store.invalidate(KEY, &token).await.unwrap());
+    assert!(store.load(KEY).await.unwrap().is_none());
+
+    // The lock: exclusive, with a TTL, released only by its holder.
+    let ttl = Duration::from_secs(30);
+    let held = store.try_lock(KEY, ttl).await.unwrap().expect("free lock");
+    assert!(store.try_lock(KEY, ttl).await.unwrap().is_none());
+    let lock_ttl: i64 = redis::cmd("PTTL")
+        .arg(store.lock_key(KEY))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(lock_ttl > 0 && lock_ttl <= 30_000, "{lock_ttl}");
+    store
+        .unlock(KEY, StoreLock::from_id("not-the-holder"))
+        .await
+        .unwrap();
+    assert!(store.try_lock(KEY, ttl).await.unwrap().is_none());
+    store.unlock(KEY, held).await.unwrap();
+    let again = store.try_lock(KEY, ttl).await.unwrap();
+    assert!(again.is_some());
+
+    // Debug never shows the URL or a token.
+    let shown = format!("{store:?}");
+    assert!(!shown.contains(&server.port.to_string()), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_sharing_redis_refresh_a_rejected_token_once() {
+    let Some(redis_server) = start_redis() else {
+        return;
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer("clt.first"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer("clt.second").set_delay(Duration::from_millis(100)))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .and(header("access-token", "clt.first"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"error_code": 2190008, "description": "expired"},
+            "extra": {"error_code": 2190008, "description": "expired"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .and(header("access-token", "clt.second"))
+        .respond_with(orders_ok())
+        .mount(&server)
+        .await;
+
+    let mut clients = Vec::new();
+    for _ in 0..2 {
+        let store = RedisTokenStore::connect(&redis_server.url()).await.unwrap();
+        let client = Client::builder()
+            .base_url(server.uri())
+            .credentials(KEY, SECRET)
+            .token_store(Arc::new(store))
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.access_token().await.unwrap().expose_secret(),
+            "clt.first"
+        );
+        clients.push(client);
+    }
+    assert_eq!(
+        requests_to(&server, TOKEN_PATH).await.len(),
+        1,
+        "the second client read Redis"
+    );
+
+    let mut tasks = Vec::new();
+    for client in &clients {
+        for _ in 0..50 {
+            let c = client.clone();
+            tasks.push(tokio::spawn(async move {
+                c.query_reservation_orders(&query()).await
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap().expect("replayed with the new token");
+    }
+    assert_eq!(
+        requests_to(&server, TOKEN_PATH).await.len(),
+        2,
+        "one refresh for both clients"
+    );
+}
+
+/// Environment of a worker process.
+const ENV_REDIS: &str = "GOODLIFE_TEST_WORKER_REDIS";
+const ENV_BASE: &str = "GOODLIFE_TEST_WORKER_BASE";
+const ENV_DIR: &str = "GOODLIFE_TEST_WORKER_DIR";
+const ENV_ID: &str = "GOODLIFE_TEST_WORKER_ID";
+const CALLS_PER_PROCESS: usize = 100;
+const PROCESSES: usize = 4;
+
+async fn wait_for(file: &Path, limit: Duration) -> bool {
+    let give_up = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < give_up {
+        if file.exists() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// One worker: `CALLS_PER_PROCESS` concurrent cold calls through a client
+/// sharing Redis. Run only by `four_processes_share_one_token`, which starts
+/// this test binary again with the environment set.
+#[test]
+#[ignore = "a worker process of four_processes_share_one_token"]
+fn redis_token_worker_process() {
+    let (Ok(redis_url), Ok(base), Ok(dir), Ok(id)) = (
+        std::env::var(ENV_REDIS),
+        std::env::var(ENV_BASE),
+        std::env::var(ENV_DIR),
+        std::env::var(ENV_ID),
+    ) else {
+        eprintln!("not started as a worker; nothing to do");
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let dir = PathBuf::from(dir);
+        let store = RedisTokenStore::connect(&redis_url)
+            .await
+            .expect("worker connects to redis");
+        let client = Client::builder()
+            .base_url(base)
+            .credentials(KEY, SECRET)
+            .token_store(Arc::new(store))
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        std::fs::write(dir.join(format!("ready-{id}")), b"").unwrap();
+        assert!(
+            wait_for(&dir.join("go"), Duration::from_secs(60)).await,
+            "no go signal"
+        );
+        let tasks: Vec<_> = (0..CALLS_PER_PROCESS)
+            .map(|_| {
+                let c = client.clone();
+                tokio::spawn(async move { c.query_reservation_orders(&query()).await })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(page) if page.total == Some(3) => ok += 1,
+                other => eprintln!("worker {id}: {other:?}"),
+            }
+        }
+        assert_eq!(ok, CALLS_PER_PROCESS, "worker {id}: all calls succeed");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_share_one_token() {
+    let Some(redis_server) = start_redis() else {
+        return;
+    };
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(token_answer("clt.shared").set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .respond_with(orders_ok())
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let mut children = Vec::new();
+    for id in 0..PROCESSES {
+        let child = tokio::process::Command::new(&exe)
+            .args([
+                "redis_token_worker_process",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env(ENV_REDIS, redis_server.url())
+            .env(ENV_BASE, server.uri())
+            .env(ENV_DIR, dir.path())
+            .env(ENV_ID, id.to_string())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn a worker process");
+        children.push(child);
+    }
+    for id in 0..PROCESSES {
+        let ready = dir.path().join(format!("ready-{id}"));
+        assert!(
+            wait_for(&ready, Duration::from_secs(60)).await,
+            "worker {id} never got ready"
+        );
+    }
+    // All four start their cold calls at once.
+    std::fs::write(dir.path().join("go"), b"").unwrap();
+    for (id, mut child) in children.into_iter().enumerate() {
+        let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("worker {id} did not finish in 60 s"))
+            .unwrap();
+        assert!(status.success(), "worker {id} failed: {status}");
+    }
+
+    let token_requests = requests_to(&server, TOKEN_PATH).await;
+    assert_eq!(
+        token_requests.len(),
+        1,
+        "exactly one token fetch for 4 processes"
+    );
+    let calls = requests_to(&server, ORDERS_PATH).await;
+    assert_eq!(calls.len(), PROCESSES * CALLS_PER_PROCESS);
+    assert!(calls.iter().all(|r| sent_token(r) == "clt.shared"));
+
+    // The token is in Redis and the lock was released.
+    let mut conn = redis_conn(&redis_server).await;
+    let stored: Option<String> = redis::cmd("HGET")
+        .arg(format!("douyin-goodlife:client_token:{KEY}"))
+        .arg("access_token")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(stored.as_deref(), Some("clt.shared"));
+    let lock: Option<String> = redis::cmd("GET")
+        .arg(format!("douyin-goodlife:client_token_lock:{KEY}"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(lock, None);
+}
