@@ -48,6 +48,8 @@ mod token_store;
 #[cfg(feature = "redis")]
 mod redis_store;
 pub mod validate;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod enums;
 pub mod pagination;
 pub mod time;
