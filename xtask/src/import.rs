@@ -65,10 +65,10 @@ pub fn operation_id(path: &str) -> String {
 }
 
 fn description(p: &Param) -> String {
-    if p.description.is_empty() {
-        format!("TODO: describe {}", p.name)
-    } else {
-        p.description.join(" ")
+    match (p.description.is_empty(), &p.example) {
+        (false, _) => p.description.join(" "),
+        (true, Some(ex)) => format!("TODO: describe {} (e.g. {ex})", p.name),
+        (true, None) => format!("TODO: describe {}", p.name),
     }
 }
 
