@@ -595,6 +595,117 @@ async fn an_api_error_mid_way_keeps_the_yielded_items_and_ends() {
     .await;
 }
 
+/// Answers at once: retries in tests never wait for real.
+#[derive(Debug)]
+struct NoSleep;
+
+impl douyin_goodlife::Sleeper for NoSleep {
+    fn sleep(&self, _: Duration) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(async {})
+    }
+}
+
+const BUSY: &str = concat!(
+    r#"{"data":{"error_code":2100004,"description":"系统繁忙"},"#,
+    r#""extra":{"error_code":2100004,"description":"系统繁忙","logid":"log-busy"}}"#
+);
+
+#[tokio::test]
+async fn retries_apply_per_page() {
+    within(60, async {
+        let page2_attempts = Arc::new(AtomicU64::new(0));
+        let attempts = page2_attempts.clone();
+        let server = serve(ORDERS, move |page, size| {
+            if page == 2 && attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                return BUSY.to_string();
+            }
+            orders_body(
+                page,
+                (page - 1) * size,
+                120u64.saturating_sub((page - 1) * size).min(size),
+                Some(120),
+            )
+        })
+        .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .access_token("clt.pagination-test")
+            .retry(douyin_goodlife::RetryConfig::default().sleeper(Arc::new(NoSleep)))
+            .build()
+            .unwrap();
+        let (got, error, _) = drain(client.orders_stream(query())).await;
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, ids(0..120));
+        assert_eq!(
+            wire_pages(&server).await,
+            vec![1, 2, 2, 3],
+            "page 2 retried once"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn token_refresh_applies_per_page() {
+    within(60, async {
+        let server = MockServer::start().await;
+        let issued = Arc::new(AtomicU64::new(0));
+        let n = issued.clone();
+        Mock::given(method("POST"))
+            .and(path("/oauth/client_token/"))
+            .respond_with(move |_: &Request| {
+                let i = n.fetch_add(1, Ordering::SeqCst) + 1;
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "data": {"access_token": format!("clt.t{i}"), "expires_in": 7200,
+                             "error_code": 0, "description": ""},
+                    "message": "success"
+                }))
+            })
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(ORDERS))
+            .respond_with(|req: &Request| {
+                let (page, size) = page_of(req);
+                let token = req.headers.get("access-token").map(|v| v.to_str().unwrap().to_string());
+                // The first token is rejected from page 2 on.
+                let body = if page >= 2 && token.as_deref() == Some("clt.t1") {
+                    concat!(
+                        r#"{"data":{"error_code":0,"description":""},"#,
+                        r#""extra":{"error_code":28001008,"description":"access_token过期","logid":"log-exp"}}"#
+                    )
+                    .to_string()
+                } else {
+                    orders_body(page, (page - 1) * size, 120u64.saturating_sub((page - 1) * size).min(size), Some(120))
+                };
+                ResponseTemplate::new(200).set_body_raw(body, "application/json")
+            })
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .credentials("client-key", "client-secret")
+            .build()
+            .unwrap();
+        let (got, error, _) = drain(client.orders_stream(query())).await;
+        assert!(error.is_none(), "{error:?}");
+        assert_eq!(got, ids(0..120));
+        assert_eq!(issued.load(Ordering::SeqCst), 2, "one refresh, on page 2");
+        let received = server.received_requests().await.unwrap();
+        let calls: Vec<(u64, String)> = received
+            .iter()
+            .filter(|r| r.url.path() == ORDERS)
+            .map(|r| (page_of(r).0, r.headers.get("access-token").unwrap().to_str().unwrap().to_string()))
+            .collect();
+        let expected: Vec<(u64, String)> = [(1, "clt.t1"), (2, "clt.t1"), (2, "clt.t2"), (3, "clt.t2")]
+            .iter()
+            .map(|(p, t)| (*p, t.to_string()))
+            .collect();
+        assert_eq!(calls, expected);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn an_invalid_query_is_the_first_item_and_nothing_is_sent() {
     within(60, async {
