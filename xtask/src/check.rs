@@ -17,8 +17,8 @@ use crate::spec::{
 struct Diffs {
     lines: Vec<String>,
     seen: BTreeSet<String>,
-    /// Parameter / field paths already reported, so the example check does
-    /// not repeat what the parameter lists said.
+    /// Paths already reported as new or retyped by the parameter / field
+    /// lists, so the example check does not say the same thing again.
     reported_paths: BTreeSet<String>,
 }
 
@@ -91,16 +91,19 @@ fn compare_params(loc: &str, page: &[Param], spec: &[SpecParam], out: &mut Diffs
     };
     for p in page {
         let path = format!("{loc}.{}", p.name);
-        out.reported_paths.insert(path.clone());
         let page_ty = normalize_page_type(&p.ty);
         match spec.iter().find(|s| eq(&s.name, &p.name)) {
-            None => out.push(format!(
-                "new request parameter {path} ({}, {})",
-                p.ty,
-                req(p.required)
-            )),
+            None => {
+                out.reported_paths.insert(path.clone());
+                out.push(format!(
+                    "new request parameter {path} ({}, {})",
+                    p.ty,
+                    req(p.required)
+                ))
+            }
             Some(s) => {
                 if normalize_page_type(&s.ty) != page_ty {
+                    out.reported_paths.insert(path.clone());
                     out.push(format!("type of {path} changed: {} → {}", s.ty, p.ty));
                 }
                 if s.required != p.required {
@@ -434,16 +437,19 @@ pub fn check(page: &Page, spec: &Value, file: &str) -> Report {
     } else {
         let spec_fields = schema_params(spec, resp_schema);
         for f in &page.response_fields {
-            out.reported_paths.insert(f.name.clone());
             match spec_fields.iter().find(|s| s.name == f.name) {
-                None => out.push(format!(
-                    "new response field {} ({}, {})",
-                    f.name,
-                    f.ty,
-                    req(f.required)
-                )),
+                None => {
+                    out.reported_paths.insert(f.name.clone());
+                    out.push(format!(
+                        "new response field {} ({}, {})",
+                        f.name,
+                        f.ty,
+                        req(f.required)
+                    ))
+                }
                 Some(s) => {
                     if normalize_page_type(&s.ty) != normalize_page_type(&f.ty) {
+                        out.reported_paths.insert(f.name.clone());
                         out.push(format!(
                             "type of response field {} changed: {} → {}",
                             f.name, s.ty, f.ty

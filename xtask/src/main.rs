@@ -137,83 +137,22 @@ fn api_surface(args: &[String]) -> ExitCode {
         eprintln!("error: unknown argument {a:?}");
         return ExitCode::from(2);
     }
-    let root = xtask::root();
-    let spec_path = xtask::default_spec();
-    let text = match std::fs::read_to_string(&spec_path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {}: {e}", spec_path.display());
-            return ExitCode::from(2);
-        }
-    };
-    let outputs = [
-        (
-            root.join("openapi/api-surface.txt"),
-            surface::surface(&text),
-        ),
-        (
-            root.join("openapi/goodlife.json"),
-            surface::spec_json(&text),
-        ),
-    ];
-    let mut failed = false;
-    for (path, content) in outputs {
-        let content = match content {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
+    match surface::sync(&xtask::root(), check) {
+        Ok(report) => {
+            for line in &report.lines {
+                println!("{line}");
             }
-        };
-        let shown = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        let current = std::fs::read_to_string(&path).unwrap_or_default();
-        if check {
-            if current != content {
-                failed = true;
-                println!("{shown} is stale; run `cargo xtask api-surface` and commit it");
-                for line in diff(&current, &content).into_iter().take(40) {
-                    println!("  {line}");
-                }
+            if report.stale {
+                ExitCode::from(1)
             } else {
-                println!("{shown}: up to date");
+                ExitCode::SUCCESS
             }
-        } else if current != content {
-            if let Err(e) = std::fs::write(&path, content) {
-                eprintln!("error: {shown}: {e}");
-                return ExitCode::from(2);
-            }
-            println!("wrote {shown}");
-        } else {
-            println!("{shown}: unchanged");
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
-    if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// Lines only in `old` (`-`) or only in `new` (`+`), in order; enough to see
-/// what a spec change did to the API.
-fn diff(old: &str, new: &str) -> Vec<String> {
-    let o: Vec<&str> = old.lines().collect();
-    let n: Vec<&str> = new.lines().collect();
-    let mut out: Vec<String> = o
-        .iter()
-        .filter(|l| !n.contains(l))
-        .map(|l| format!("- {l}"))
-        .collect();
-    out.extend(
-        n.iter()
-            .filter(|l| !o.contains(l))
-            .map(|l| format!("+ {l}")),
-    );
-    out
 }
 
 fn run_lint(spec_path: &Path) -> ExitCode {

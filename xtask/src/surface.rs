@@ -8,6 +8,7 @@
 //! walked with `syn`.
 
 use std::fmt::Write as _;
+use std::path::Path;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::ToTokens;
@@ -86,6 +87,68 @@ pub fn spec_json(spec_text: &str) -> Result<String, String> {
     let mut s = serde_json::to_string_pretty(&v).map_err(|e| format!("cannot write JSON: {e}"))?;
     s.push('\n');
     Ok(s)
+}
+
+/// The committed files `api-surface` maintains, relative to the repository root.
+pub const OUTPUTS: [&str; 2] = ["openapi/api-surface.txt", "openapi/goodlife.json"];
+
+/// What [`sync`] did or found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// At least one output differs from the spec (only set with `check`).
+    pub stale: bool,
+    /// Lines to print: one status per file, and the changed lines of stale files.
+    pub lines: Vec<String>,
+}
+
+/// Regenerates [`OUTPUTS`] from `root/openapi/goodlife.yaml`; with `check`,
+/// writes nothing and reports which are stale, with their changed lines.
+pub fn sync(root: &Path, check: bool) -> Result<SyncReport, String> {
+    let spec_path = root.join("openapi/goodlife.yaml");
+    let text =
+        std::fs::read_to_string(&spec_path).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let contents = [surface(&text)?, spec_json(&text)?];
+    let mut report = SyncReport::default();
+    for (rel, content) in OUTPUTS.iter().zip(contents) {
+        let path = root.join(rel);
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == content {
+            report.lines.push(format!("{rel}: up to date"));
+        } else if check {
+            report.stale = true;
+            report.lines.push(format!(
+                "{rel} is stale; run `cargo xtask api-surface` and commit it"
+            ));
+            report.lines.extend(
+                diff(&current, &content)
+                    .into_iter()
+                    .take(40)
+                    .map(|l| format!("  {l}")),
+            );
+        } else {
+            std::fs::write(&path, content).map_err(|e| format!("{rel}: {e}"))?;
+            report.lines.push(format!("wrote {rel}"));
+        }
+    }
+    Ok(report)
+}
+
+/// Lines only in `old` (`-`) or only in `new` (`+`), in order: enough to see
+/// what a spec change did to the API.
+pub fn diff(old: &str, new: &str) -> Vec<String> {
+    let o: Vec<&str> = old.lines().collect();
+    let n: Vec<&str> = new.lines().collect();
+    let mut out: Vec<String> = o
+        .iter()
+        .filter(|l| !n.contains(l))
+        .map(|l| format!("- {l}"))
+        .collect();
+    out.extend(
+        n.iter()
+            .filter(|l| !o.contains(l))
+            .map(|l| format!("+ {l}")),
+    );
+    out
 }
 
 fn is_pub(v: &Visibility) -> bool {
@@ -376,6 +439,68 @@ mod tests {
         let s2 = surface(&changed).unwrap();
         let added: Vec<&str> = s2.lines().filter(|l| !s.lines().any(|o| o == *l)).collect();
         assert_eq!(added, vec!["    pub channel: Option<String>"]);
+    }
+
+    #[test]
+    fn sync_writes_then_check_catches_a_stale_surface() {
+        let root = std::env::temp_dir().join(format!("xtask-surface-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("openapi")).unwrap();
+        let spec = std::fs::read_to_string(crate::default_spec()).unwrap();
+        std::fs::write(root.join("openapi/goodlife.yaml"), &spec).unwrap();
+
+        let first = sync(&root, true).unwrap();
+        assert!(first.stale, "missing files are stale");
+        let wrote = sync(&root, false).unwrap();
+        assert_eq!(
+            wrote.lines,
+            [
+                "wrote openapi/api-surface.txt",
+                "wrote openapi/goodlife.json"
+            ]
+        );
+        let clean = sync(&root, true).unwrap();
+        assert_eq!(
+            clean,
+            SyncReport {
+                stale: false,
+                lines: vec![
+                    "openapi/api-surface.txt: up to date".into(),
+                    "openapi/goodlife.json: up to date".into()
+                ]
+            }
+        );
+
+        // Retype a response field: both files go stale, the surface shows the Rust change.
+        let changed = spec.replacen(
+            "        sku_ame:\n          type: string\n",
+            "        sku_ame:\n          type: integer\n          format: int64\n",
+            1,
+        );
+        assert_ne!(changed, spec);
+        std::fs::write(root.join("openapi/goodlife.yaml"), &changed).unwrap();
+        let stale = sync(&root, true).unwrap();
+        assert!(stale.stale);
+        assert!(stale.lines.contains(
+            &"openapi/api-surface.txt is stale; run `cargo xtask api-surface` and commit it".into()
+        ));
+        assert!(
+            stale
+                .lines
+                .contains(&"  -     pub sku_ame: Option<String>".into()),
+            "{:#?}",
+            stale.lines
+        );
+        assert!(
+            stale
+                .lines
+                .contains(&"  +     pub sku_ame: Option<i64>".into()),
+            "{:#?}",
+            stale.lines
+        );
+        assert!(stale.lines.contains(
+            &"openapi/goodlife.json is stale; run `cargo xtask api-surface` and commit it".into()
+        ));
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[test]

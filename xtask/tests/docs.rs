@@ -427,6 +427,26 @@ fn p002_new_field_in_collapsed_request_struct() {
 }
 
 #[test]
+fn p002_retyped_request_example_field() {
+    assert_eq!(
+        mutate(P002, "\"page_dimension\":1,", "\"page_dimension\":\"1\","),
+        ["type of request example field body.page_dimension changed: integer → string"]
+    );
+}
+
+#[test]
+fn p001_undeclared_top_level_response_field() {
+    assert_eq!(
+        mutate(
+            P001,
+            "{ \"BaseResp\": {",
+            "{ \"message\": \"success\", \"BaseResp\": {"
+        ),
+        ["response field message missing from spec"]
+    );
+}
+
+#[test]
 fn p002_renamed_deep_response_field() {
     assert_eq!(
         mutate(P002, "\"crossed_amount\"", "\"crossed_price\""),
