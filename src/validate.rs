@@ -3,6 +3,19 @@
 //!
 //! The limits (`minimum`, `maximum`, `minLength`) are the spec's schema keywords,
 //! emitted by `build.rs` into [`limits`]; a spec change moves the check.
+//!
+//! What is checked, each failure an [`Error::InvalidRequest`] naming the wire
+//! field:
+//!
+//! | check | fields |
+//! |---|---|
+//! | page size within the spec's `minimum`/`maximum` (1..=50) | `page_size` |
+//! | page number ≥ 1 | `page_num`, `page` |
+//! | required ids non-empty (`minLength: 1`), not only white space, ≤ 1 MiB | `account_id`, `poi_id`, `open_id`, `book_id`, `out_spu_id`, `Rpc-Transit-Life-Account` |
+//! | documented values only (the spec's `minimum`/`maximum`: 1..=2) | `biz_type`, `page_dimension` |
+//! | times ≥ 0, in seconds (below [`MILLIS_THRESHOLD`]), `start < end` (the end is named) | `start_time`/`end_time`, `time_range.start_time`/`time_range.end_time` |
+//! | one of the two ids; ids ≥ 1 | `spu_id` (named when both are missing), `out_spu_id`, `account_id` |
+//! | header value legal in HTTP | `Rpc-Transit-Life-Account` |
 
 use crate::error::Error;
 use crate::request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
