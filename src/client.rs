@@ -505,7 +505,9 @@ impl Client {
             };
             let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             let span = tracing::Span::current();
+            span.record("attempt", made());
             span.record("elapsed_ms", elapsed_ms);
+            record_outcome(&span, &result);
             match &result {
                 Ok(_) => tracing::debug!(attempts = made(), elapsed_ms, "call succeeded"),
                 Err(e) => tracing::debug!(attempts = made(), elapsed_ms, error = %e, "call failed"),
@@ -535,8 +537,7 @@ impl Client {
         let Some(token) = token else {
             return Err(Failure::fatal(no_token()));
         };
-        let n = attempts.fetch_add(1, Ordering::SeqCst) + 1;
-        tracing::Span::current().record("attempt", n);
+        attempts.fetch_add(1, Ordering::SeqCst);
         let result = self
             .attempt(operation, Some(token.secret().clone()), send)
             .await;
@@ -560,8 +561,7 @@ impl Client {
             .get(self.fetcher(provider))
             .await
             .map_err(Failure::fatal)?;
-        let n = attempts.fetch_add(1, Ordering::SeqCst) + 1;
-        tracing::Span::current().record("attempt", n);
+        attempts.fetch_add(1, Ordering::SeqCst);
         self.attempt(operation, Some(token.secret().clone()), send)
             .await
             .map_err(Failure::classify)
@@ -586,7 +586,10 @@ impl Client {
         move || {
             let span = tracing::debug_span!(
                 "douyin_goodlife.token_fetch",
-                client_key = %credentials.client_key()
+                client_key = %credentials.client_key(),
+                logid = tracing::field::Empty,
+                code = tracing::field::Empty,
+                http_status = tracing::field::Empty,
             );
             Box::pin(fetch_token(base_url, http, credentials).instrument(span))
         }
@@ -624,8 +627,7 @@ fn no_token() -> Error {
     )
 }
 
-/// One HTTP attempt against `base_url`; records the logid and result code on
-/// the current span.
+/// One HTTP attempt against `base_url`.
 async fn attempt_with<T, F, Fut>(
     base_url: &str,
     http: &reqwest::Client,
@@ -638,14 +640,23 @@ where
     F: Fn(generated::Client) -> Fut,
     Fut: Future<Output = GenResult<T>>,
 {
-    let ctx = CallContext::new(token);
+    let ctx = CallContext::new(token.clone());
     let slot = ctx.logid_slot();
     let gen_client = generated::Client::new_with_client(base_url, http.clone(), ctx);
     let result = send(gen_client).await;
     let header_logid = slot.lock().ok().and_then(|s| s.clone());
     let result = into_result(operation, result, header_logid).await;
-    let span = tracing::Span::current();
-    match &result {
+    // A server may echo the token it was sent; errors never carry it.
+    match (result, &token) {
+        (Err(e), Some(token)) => Err(scrub(e, token.expose_secret(), false)),
+        (result, _) => result,
+    }
+}
+
+/// Records the outcome of a call (or of a token fetch) on `span`: the result
+/// code (0 on success), the HTTP status of a non-2xx answer, the logid.
+fn record_outcome<T>(span: &tracing::Span, result: &Result<Response<T>, Error>) {
+    match result {
         Ok(response) => {
             span.record("code", 0);
             if let Some(logid) = response.logid() {
@@ -664,7 +675,6 @@ where
             }
         }
     }
-    result
 }
 
 /// `POST /oauth/client_token/` with the credentials; errors never hold the
@@ -700,7 +710,9 @@ async fn fetch_token(
         },
     )
     .await;
-    let response = result.map_err(|e| scrub(e, secret))?;
+    let result = result.map_err(|e| scrub(e, secret, true));
+    record_outcome(&tracing::Span::current(), &result);
+    let response = result?;
     let logid = response.logid().map(str::to_string);
     let data = response.into_data();
     let token = data
@@ -736,10 +748,11 @@ async fn fetch_token(
     })
 }
 
-/// Removes what must not leave the token request in an error: the secret,
-/// wherever the server echoed it, and the body of an undecodable answer (which
-/// may hold a token).
-fn scrub(error: Error, secret: &str) -> Error {
+/// Removes a secret (the client secret, or the access token a call sent) from
+/// an error, wherever the server echoed it. For the token request
+/// (`token_answer`), the body of an undecodable answer is dropped too, and
+/// quoted values in the decoder's message: they may hold the new token.
+fn scrub(error: Error, secret: &str, token_answer: bool) -> Error {
     let clean = |s: String| {
         if !secret.is_empty() && s.contains(secret) {
             s.replace(secret, "[REDACTED]")
@@ -786,13 +799,29 @@ fn scrub(error: Error, secret: &str) -> Error {
             operation,
             path,
             message,
+            body,
             logid,
-            ..
+        } if token_answer => {
+            drop(body);
+            Error::Decode {
+                operation,
+                path,
+                message: redact_quoted(&clean(message)),
+                body: "[not kept: the token answer may hold a token]".into(),
+                logid,
+            }
+        }
+        Error::Decode {
+            operation,
+            path,
+            message,
+            body,
+            logid,
         } => Error::Decode {
             operation,
             path,
-            message: redact_quoted(&clean(message)),
-            body: "[not kept: the token answer may hold a token]".into(),
+            message: clean(message),
+            body: clean(body),
             logid,
         },
         other => other,
@@ -807,7 +836,7 @@ fn redact_quoted(message: &str) -> String {
     for c in message.chars() {
         match quote {
             Some(q) if c == q => {
-                out.push_str("…");
+                out.push('…');
                 out.push(c);
                 quote = None;
             }
@@ -821,7 +850,7 @@ fn redact_quoted(message: &str) -> String {
         }
     }
     if quote.is_some() {
-        out.push_str("…");
+        out.push('…');
     }
     out
 }
@@ -972,7 +1001,7 @@ mod tests {
             retry_after: None,
             attempts: 1,
         };
-        let e = scrub(e, "canary-secret");
+        let e = scrub(e, "canary-secret", true);
         assert!(!format!("{e} {e:?}").contains("canary-secret"));
         let e = Error::Decode {
             operation: "get_client_token",
@@ -981,7 +1010,7 @@ mod tests {
             body: r#"{"data":{"access_token":"clt.canary"}}"#.into(),
             logid: None,
         };
-        let e = scrub(e, "canary-secret");
+        let e = scrub(e, "canary-secret", true);
         let shown = format!("{e} {e:?}");
         assert!(!shown.contains("clt.canary"), "{shown}");
         assert!(shown.contains("data.expires_in"), "{shown}");
