@@ -436,6 +436,15 @@ async fn a_repeated_page_ends_with_repeated_page() {
         let server = serve(ORDERS, |page, size| orders_body(page, 0, size, Some(120))).await;
         let (got, error, resume) = drain(client(&server).orders_stream(query())).await;
         assert_eq!(got, ids(0..50), "page 1 stays yielded");
+        let shown = error.as_ref().map(ToString::to_string);
+        assert_eq!(
+            shown.as_deref(),
+            Some(
+                "query_reservation_orders: pagination stopped at page 2: \
+                 the page repeats the previous page [logid log-p2]"
+            )
+        );
+        assert_eq!(error.as_ref().and_then(Error::logid), Some("log-p2"));
         let (page, reason, logid) = pagination_stop(error);
         assert_eq!((page, reason), (2, PaginationStop::RepeatedPage));
         assert_eq!(
