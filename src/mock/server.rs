@@ -178,6 +178,13 @@ async fn handle(state: &State, req: Request<Incoming>, reset: &AtomicBool) -> Re
         body: body.clone(),
     });
     let logid = state.logid();
+    tracing::info!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        operation = operation.map_or("-", Operation::operation_id),
+        logid = %logid,
+        "sandbox request"
+    );
     let Some(op) = operation else {
         return plain(StatusCode::NOT_FOUND, "404 page not found", &logid);
     };

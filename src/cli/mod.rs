@@ -1,0 +1,406 @@
+//! The `goodlife` command line: arguments, client set-up, exit codes.
+//!
+//! Output contract: the query commands (`orders`, `spu`, `certificates`) print
+//! only JSON on stdout: the endpoint's `data` object for one page, or with
+//! `--all` a JSON array of every item across pages. Exit codes: [`EXIT_OK`],
+//! [`EXIT_API`], [`EXIT_INPUT`], [`EXIT_TRANSPORT`].
+
+mod demo;
+mod query;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use douyin_goodlife::mock::{MockServer, sample};
+use douyin_goodlife::{
+    Client, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ERROR_TABLE, Error,
+    ErrorCode, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
+};
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// The API answered an error (stderr names the code, description and logid).
+pub const EXIT_API: u8 = 1;
+/// Invalid input, detected before any request was sent.
+pub const EXIT_INPUT: u8 = 2;
+/// Transport or decode failure.
+pub const EXIT_TRANSPORT: u8 = 3;
+
+/// Query Douyin's goodlife (local life) APIs, or run an offline sandbox of them.
+#[derive(Parser)]
+#[command(name = "goodlife", version)]
+#[command(after_help = "Exit codes: 0 success, 1 the API answered an error, \
+2 invalid input (nothing sent), 3 transport or decode failure.\n\
+Try it offline: `goodlife demo`, or `goodlife mock` and point DOUYIN_BASE_URL at it.")]
+pub struct Cli {
+    /// API host.
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_BASE_URL, default_value = PRODUCTION_BASE_URL, value_name = "URL")]
+    base_url: String,
+    /// Use Douyin's sandbox host (https://open-sandbox.douyin.com); wins over --base-url.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// A client token (clt.…) to send as is.
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_ACCESS_TOKEN, hide_env_values = true, value_name = "TOKEN")]
+    access_token: Option<String>,
+    /// The application's client_key; with --client-secret a token is fetched when no
+    /// access token is given.
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_CLIENT_KEY, value_name = "KEY")]
+    client_key: Option<String>,
+    /// The application's client_secret.
+    #[arg(long, global = true, help_heading = "Global options", env = ENV_CLIENT_SECRET, hide_env_values = true, value_name = "SECRET")]
+    client_secret: Option<String>,
+    /// Timeout of one HTTP attempt, in seconds.
+    #[arg(long, global = true, help_heading = "Global options", env = "DOUYIN_TIMEOUT", value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<Duration>,
+    /// Log to stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 综合预约品订单查询: reservation orders of a POI in a booking window.
+    Orders(query::OrdersArgs),
+    /// 点单标品查询: one food-ordering SPU.
+    Spu(query::SpuArgs),
+    /// 查询用户券列表: a user's vouchers at a merchant.
+    Certificates(query::CertificatesArgs),
+    /// Fetch a client token with --client-key/--client-secret and print it.
+    Token,
+    /// Explain an error code: message, advice, retry class, documenting operations.
+    Explain {
+        /// The numeric code, e.g. 2190008.
+        #[arg(allow_negative_numbers = true)]
+        code: i64,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the offline sandbox in the foreground; prints its base URL and a working
+    /// access token as shell `export` lines.
+    Mock {
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Seed of the dataset.
+        #[arg(long, default_value_t = douyin_goodlife::mock::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Run a tour of the SDK against the in-process sandbox: no account, no network.
+    Demo,
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "must be more than 0 and at most 86400 seconds, got {s}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses the arguments, runs the command, returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_TRANSPORT);
+        }
+    };
+    ExitCode::from(runtime.block_on(run(cli)))
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> u8 {
+    match &cli.command {
+        Command::Orders(args) => query::orders(&cli, args).await,
+        Command::Spu(args) => query::spu(&cli, args).await,
+        Command::Certificates(args) => query::certificates(&cli, args).await,
+        Command::Token => token(&cli).await,
+        Command::Explain { code, json } => explain(*code, *json),
+        Command::Mock { port, seed } => mock(*port, *seed).await,
+        Command::Demo => demo::run().await,
+    }
+}
+
+impl Cli {
+    fn base_url(&self) -> &str {
+        if self.sandbox {
+            SANDBOX_BASE_URL
+        } else {
+            &self.base_url
+        }
+    }
+
+    /// The client for the query commands: the access token if given, else the
+    /// credentials. Without either, an input error (nothing is sent); the
+    /// error is reported and its exit code returned.
+    fn client(&self) -> Result<Client, u8> {
+        let mut builder = Client::builder().base_url(self.base_url());
+        if let Some(t) = self.timeout {
+            builder = builder.timeout(t);
+        }
+        builder = match (&self.access_token, &self.client_key, &self.client_secret) {
+            (Some(token), _, _) if !token.trim().is_empty() => builder.access_token(token.trim()),
+            (_, Some(key), Some(secret)) => builder.credentials(key, secret),
+            _ => {
+                return Err(report(&Error::Config(format!(
+                    "no credentials: give --access-token ({ENV_ACCESS_TOKEN}) or \
+                     --client-key and --client-secret ({ENV_CLIENT_KEY}, {ENV_CLIENT_SECRET})"
+                ))));
+            }
+        };
+        builder.build().map_err(|e| report(&e))
+    }
+}
+
+/// Prints an error on stderr and returns its exit code.
+pub fn report(err: &Error) -> u8 {
+    let mut stderr = std::io::stderr().lock();
+    match err {
+        Error::Api {
+            operation,
+            code,
+            description,
+            sub_code,
+            sub_description,
+            logid,
+            attempts,
+            ..
+        } => {
+            let _ = writeln!(
+                stderr,
+                "error: {operation}: Douyin answered error code {}",
+                code.code()
+            );
+            let _ = writeln!(
+                stderr,
+                "  code:        {} ({}, {})",
+                code.code(),
+                code.name(),
+                code.class()
+            );
+            let _ = writeln!(stderr, "  description: {description}");
+            if let Some(sub) = sub_code {
+                let _ = writeln!(
+                    stderr,
+                    "  sub code:    {sub} {}",
+                    sub_description.as_deref().unwrap_or("")
+                );
+            }
+            let _ = writeln!(
+                stderr,
+                "  logid:       {}",
+                logid.as_deref().unwrap_or("(none)")
+            );
+            if let Some(advice) = code.advice().filter(|a| !a.is_empty()) {
+                let _ = writeln!(stderr, "  advice:      {advice}");
+            }
+            if *attempts > 1 {
+                let _ = writeln!(stderr, "  attempts:    {attempts}");
+            }
+            EXIT_API
+        }
+        Error::InvalidRequest { .. } | Error::Config(_) => {
+            let _ = writeln!(stderr, "error: {err}");
+            EXIT_INPUT
+        }
+        other => {
+            let mut said = other.to_string();
+            let _ = writeln!(stderr, "error: {said}");
+            let mut source = std::error::Error::source(other);
+            while let Some(cause) = source {
+                let text = cause.to_string();
+                // Display often repeats its source; print only what is new.
+                if !said.contains(&text) {
+                    let _ = writeln!(stderr, "  caused by: {text}");
+                    said.push_str(&text);
+                }
+                source = cause.source();
+            }
+            EXIT_TRANSPORT
+        }
+    }
+}
+
+/// Writes JSON (pretty) and a newline to stdout.
+pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> u8 {
+    let mut out = std::io::stdout().lock();
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => EXIT_OK,
+        // A closed pipe (`| head`) is not worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            EXIT_TRANSPORT
+        }
+    }
+}
+
+async fn token(cli: &Cli) -> u8 {
+    let (Some(key), Some(secret)) = (&cli.client_key, &cli.client_secret) else {
+        eprintln!(
+            "error: `goodlife token` needs --client-key and --client-secret ({ENV_CLIENT_KEY}, {ENV_CLIENT_SECRET})"
+        );
+        return EXIT_INPUT;
+    };
+    let mut builder = Client::builder()
+        .base_url(cli.base_url())
+        .credentials(key, secret);
+    if let Some(t) = cli.timeout {
+        builder = builder.timeout(t);
+    }
+    let client = match builder.build() {
+        Ok(c) => c,
+        Err(e) => return report(&e),
+    };
+    match client.access_token().await {
+        Ok(token) => {
+            // The one place the CLI prints a secret: it is what was asked for.
+            println!("{}", token.expose_secret());
+            if let Some(lifetime) = token.lifetime() {
+                eprintln!("expires in {} s", lifetime.as_secs());
+            }
+            EXIT_OK
+        }
+        Err(e) => report(&e),
+    }
+}
+
+fn explain(code: i64, json: bool) -> u8 {
+    let error = ErrorCode::from_code(code);
+    if matches!(error, ErrorCode::Unknown(_)) {
+        eprintln!("error: {code} is not a code documented by the spec's error tables");
+        return EXIT_API;
+    }
+    let rows: Vec<_> = ERROR_TABLE.iter().filter(|r| r.code == code).collect();
+    let retry = if error.is_retryable() {
+        "retryable: the same call may succeed later"
+    } else if error.needs_new_token() {
+        "not retried as is: fetch a new access token, then replay"
+    } else {
+        "not retryable: fix the request, credentials or permissions"
+    };
+    if json {
+        let value = serde_json::json!({
+            "code": code,
+            "name": error.name(),
+            "message": error.message(),
+            "advice": error.advice(),
+            "class": error.class().as_str(),
+            "retryable": error.is_retryable(),
+            "needs_new_token": error.needs_new_token(),
+            "operations": error.operations(),
+            "rows": rows.iter().map(|r| serde_json::json!({
+                "operation": r.operation, "message": r.message, "advice": r.advice,
+            })).collect::<Vec<_>>(),
+        });
+        return print_json(&value);
+    }
+    let mut out = String::new();
+    out.push_str(&format!("{code} {}\n", error.name()));
+    out.push_str(&format!(
+        "  message:    {}\n",
+        error.message().unwrap_or("")
+    ));
+    out.push_str(&format!(
+        "  advice:     {}\n",
+        error.advice().filter(|a| !a.is_empty()).unwrap_or("(none)")
+    ));
+    out.push_str(&format!("  class:      {} ({retry})\n", error.class()));
+    out.push_str(&format!(
+        "  documented: {}\n",
+        error.operations().join(", ")
+    ));
+    for row in rows {
+        let advice = if row.advice.is_empty() {
+            ""
+        } else {
+            row.advice
+        };
+        out.push_str(&format!(
+            "    {}: {} | {advice}\n",
+            row.operation, row.message
+        ));
+    }
+    print!("{out}");
+    EXIT_OK
+}
+
+async fn mock(port: u16, seed: u64) -> u8 {
+    let server = match MockServer::builder().port(port).seed(seed).start().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return EXIT_TRANSPORT;
+        }
+    };
+    let base = server.base_url();
+    let data = server.dataset();
+    println!("export {ENV_BASE_URL}={base}");
+    println!("export {ENV_ACCESS_TOKEN}={}", server.issue_token());
+    println!("export {ENV_CLIENT_KEY}={}", sample::CLIENT_KEY);
+    println!("export {ENV_CLIENT_SECRET}={}", sample::CLIENT_SECRET);
+    let _ = std::io::stdout().flush();
+    eprintln!(
+        "goodlife sandbox on {base} (seed {seed}: {} merchants, {} orders, {} vouchers); Ctrl-C stops it.",
+        data.merchants.len(),
+        data.order_count(),
+        data.certificate_count()
+    );
+    eprintln!(
+        "The token above lives 2 hours; with the client key and secret the SDK fetches its own."
+    );
+    eprintln!("Try:");
+    eprintln!(
+        "  goodlife orders --account-id {} --poi-id {} --start-time {} --end-time {} --all",
+        sample::ACCOUNT_ID,
+        sample::POI_ID,
+        sample::DAY_START,
+        sample::DAY_END
+    );
+    eprintln!(
+        "  goodlife spu --account-id {} --out-spu-id {}",
+        sample::ROOT_ACCOUNT_ID,
+        sample::OUT_SPU_ID
+    );
+    eprintln!(
+        "  goodlife certificates --account-id {} --open-id {} --all",
+        sample::ACCOUNT_ID,
+        sample::OPEN_ID
+    );
+    std::future::pending::<()>().await;
+    EXIT_OK
+}
