@@ -71,7 +71,7 @@ impl IndustryInfo {
         let value = serde_path_to_error::deserialize::<_, T>(&mut de)
             .map_err(|e| AttrValueError {
                 attr_key: key.clone(),
-                path: e.path().to_string(),
+                path: crate::envelope::path_text(e.path()),
                 message: e.inner().to_string(),
             })?;
         de.end().map_err(|e| AttrValueError {

@@ -230,10 +230,16 @@ pub(crate) fn undecodable<T: DeserializeOwned>(
 pub(crate) fn decode_path<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
     let mut de = serde_json::Deserializer::from_slice(body);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (e.path().to_string(), e.inner().to_string()),
+        Err(e) => (path_text(e.path()), e.inner().to_string()),
         Ok(_) => match de.end() {
             Err(e) => (".".into(), e.to_string()),
             Ok(()) => (".".into(), "the body does not match the documented type".into()),
         },
     }
+}
+
+/// A decode path as text; `.` for the root (or a path of only empty keys).
+pub(crate) fn path_text(path: &serde_path_to_error::Path) -> String {
+    let text = path.to_string();
+    if text.is_empty() { ".".into() } else { text }
 }

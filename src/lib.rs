@@ -35,6 +35,7 @@
 mod attr;
 mod client;
 mod code;
+pub mod decode;
 mod envelope;
 mod error;
 mod hooks;

@@ -1,0 +1,46 @@
+//! Decoding of answer bodies, exactly as the client does it after an HTTP 200:
+//! JSON into the generated type, then the envelope check. Useful for recorded
+//! answers, fixtures and tests.
+//!
+//! ```
+//! use douyin_goodlife::{ErrorCode, decode};
+//!
+//! let body = br#"{"extra":{"error_code":2190008,"description":"","logid":"L1"}}"#;
+//! let err = decode::reservation_orders(body).unwrap_err();
+//! assert_eq!(err.code(), Some(ErrorCode::AccessTokenExpired));
+//! assert_eq!(err.logid(), Some("L1"));
+//! ```
+
+use bytes::Bytes;
+
+use crate::envelope::{self, Envelope};
+use crate::error::Error;
+use crate::response::Response;
+use crate::types;
+
+fn decode<T: Envelope>(operation: &'static str, body: &[u8]) -> Result<Response<T::Data>, Error> {
+    match serde_json::from_slice::<T>(body) {
+        Ok(value) => envelope::check(operation, value, None),
+        Err(_) => Err(envelope::undecodable::<T>(operation, &Bytes::copy_from_slice(body), None)),
+    }
+}
+
+/// An answer of `query_reservation_orders`.
+pub fn reservation_orders(body: &[u8]) -> Result<Response<types::QueryOrderData>, Error> {
+    decode::<types::QueryOrderResponse>("query_reservation_orders", body)
+}
+
+/// An answer of `get_food_order_spu_detail`.
+pub fn food_order_spu(body: &[u8]) -> Result<Response<types::SpuDetailData>, Error> {
+    decode::<types::SpuDetailResponse>("get_food_order_spu_detail", body)
+}
+
+/// An answer of `query_user_certificates`.
+pub fn user_certificates(body: &[u8]) -> Result<Response<types::UserCertificatesData>, Error> {
+    decode::<types::QueryUserCertificatesResponse>("query_user_certificates", body)
+}
+
+/// An answer of `get_client_token` (the token is a redacting [`crate::Secret`]).
+pub fn client_token(body: &[u8]) -> Result<Response<types::ClientTokenData>, Error> {
+    decode::<types::ClientTokenResponse>("get_client_token", body)
+}
