@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use douyin_goodlife::Client;
+use douyin_goodlife::{Client, RetryConfig};
 use serde_json::Value;
 
 /// The token every test client sends.
@@ -12,6 +12,7 @@ pub fn client(base_url: &str) -> Client {
     Client::builder()
         .base_url(base_url)
         .access_token(TOKEN)
+        .retry(RetryConfig::disabled())
         .build()
         .expect("client builds")
 }
