@@ -8,6 +8,8 @@
 //! * [`lint`]: `lint`, the spec's own rules.
 //! * [`example`]: validation of examples against their schemas (used by `lint`).
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod example;
 pub mod import;

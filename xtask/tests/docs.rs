@@ -392,7 +392,47 @@ fn p001_new_error_row_and_scope() {
     );
 }
 
+#[test]
+fn p001_changed_advice_and_path() {
+    assert_eq!(
+        mutate(
+            P001,
+            "| 2190004 | 应用未获得该能力, 请去https://open.douyin.com/申请 | 应用申请接口权限 |",
+            "| 2190004 | 应用未获得该能力, 请去https://open.douyin.com/申请 | 申请接口权限 |"
+        ),
+        ["advice of error code 2190004 changed: \"应用申请接口权限\" → \"申请接口权限\""]
+    );
+    assert_eq!(
+        mutate(
+            P001,
+            "/goodlife/v1/goods/foodorder/spu/detail/ |",
+            "/goodlife/v1/goods/foodorder/spu/get/ |"
+        ),
+        [
+            "path changed: /goodlife/v1/goods/foodorder/spu/detail/ → /goodlife/v1/goods/foodorder/spu/get/"
+        ]
+    );
+}
+
 // ---- 002: a user's vouchers (POST, header + body) ---------------------------
+
+#[test]
+fn p002_removed_parameter() {
+    assert_eq!(
+        mutate(P002, "poi_idString\n示例:xxx\n适用门店poi_id\n", ""),
+        ["request parameter body.poi_id (String, optional) is in the spec but not on the page"]
+    );
+    assert_eq!(
+        mutate(
+            P002,
+            "Rpc-Transit-Life-AccountString\n来客商户根账户ID\n",
+            ""
+        ),
+        [
+            "request parameter header.Rpc-Transit-Life-Account (String, optional) is in the spec but not on the page"
+        ]
+    );
+}
 
 #[test]
 fn p002_added_header() {
