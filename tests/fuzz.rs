@@ -151,7 +151,7 @@ impl<'s> Gen<'s> {
     /// A value valid for `schema`; records the path and kind of every node.
     fn valid(&mut self, schema: &'s Value, path: &str, nodes: &mut Vec<(String, Kind)>) -> Value {
         let schema = self.resolve(schema);
-        let kind = Self::kind(&schema);
+        let kind = Self::kind(schema);
         if !path.is_empty() {
             nodes.push((path.to_string(), kind));
         }
@@ -353,7 +353,7 @@ fn raw_mutation(text: &str, which: u64, at: usize) -> Vec<u8> {
         }
         2 => text.replacen(": 1", ": 99999999999999999999999", 1).into_bytes(),
         3 => format!("{a}{}{b}", "[".repeat(2_000)).into_bytes(),
-        _ => text[..at].as_bytes().to_vec(),
+        _ => text.as_bytes()[..at].to_vec(),
     }
 }
 
