@@ -111,13 +111,22 @@ fn error_codes(raw: &Value) -> Result<String, String> {
     let mut names: BTreeMap<i64, (String, String)> = BTreeMap::new();
     let mut order = Vec::new();
     for entry in catalog {
-        let code = entry["code"].as_i64().ok_or("x-error-code-catalog entry without integer code")?;
-        let name = entry["name"].as_str().ok_or(format!("catalog code {code} has no name"))?;
-        let class = entry["class"].as_str().ok_or(format!("catalog code {code} has no class"))?;
+        let code = entry["code"]
+            .as_i64()
+            .ok_or("x-error-code-catalog entry without integer code")?;
+        let name = entry["name"]
+            .as_str()
+            .ok_or(format!("catalog code {code} has no name"))?;
+        let class = entry["class"]
+            .as_str()
+            .ok_or(format!("catalog code {code} has no class"))?;
         if !is_class(class) {
             return Err(format!("catalog code {code}: unknown class {class:?}"));
         }
-        if names.insert(code, (name.to_string(), class.to_string())).is_some() {
+        if names
+            .insert(code, (name.to_string(), class.to_string()))
+            .is_some()
+        {
             return Err(format!("catalog lists code {code} twice"));
         }
         order.push(code);
@@ -132,7 +141,9 @@ fn error_codes(raw: &Value) -> Result<String, String> {
             .as_array()
             .ok_or(format!("operation {id} has no x-error-codes"))?;
         for r in list {
-            let code = r["code"].as_i64().ok_or(format!("{id}: x-error-codes row without code"))?;
+            let code = r["code"]
+                .as_i64()
+                .ok_or(format!("{id}: x-error-codes row without code"))?;
             if !names.contains_key(&code) {
                 return Err(format!("{id}: code {code} is not in x-error-code-catalog"));
             }
@@ -171,11 +182,18 @@ fn error_codes(raw: &Value) -> Result<String, String> {
         let adv = first(*code, |r| &r.advice);
         writeln!(s, "    /// `{code}` ({class}): {}", doc_escape(&msg)).unwrap();
         if !adv.is_empty() {
-            writeln!(s, "    ///\n    /// 排查建议 / advice: {}", doc_escape(&adv)).unwrap();
+            writeln!(
+                s,
+                "    ///\n    /// 排查建议 / advice: {}",
+                doc_escape(&adv)
+            )
+            .unwrap();
         }
         writeln!(s, "    {name},").unwrap();
     }
-    s.push_str("    /// A code the spec does not document; the value is kept.\n    Unknown(i64),\n}\n\n");
+    s.push_str(
+        "    /// A code the spec does not document; the value is kept.\n    Unknown(i64),\n}\n\n",
+    );
 
     s.push_str("impl ErrorCode {\n");
     s.push_str("    /// Every documented code, in the order of the spec's catalog.\n");
@@ -192,7 +210,9 @@ fn error_codes(raw: &Value) -> Result<String, String> {
     }
     s.push_str("            other => ErrorCode::Unknown(other),\n        }\n    }\n\n");
 
-    s.push_str("    /// The numeric code.\n    pub const fn code(self) -> i64 {\n        match self {\n");
+    s.push_str(
+        "    /// The numeric code.\n    pub const fn code(self) -> i64 {\n        match self {\n",
+    );
     for code in &order {
         writeln!(s, "            ErrorCode::{} => {code},", names[code].0).unwrap();
     }
@@ -210,7 +230,13 @@ fn error_codes(raw: &Value) -> Result<String, String> {
     s.push_str("    /// rows that list the code, in spec order. `None` for undocumented codes.\n");
     s.push_str("    pub const fn message(self) -> Option<&'static str> {\n        match self {\n");
     for code in &order {
-        writeln!(s, "            ErrorCode::{} => Some({:?}),", names[code].0, first(*code, |r| &r.message)).unwrap();
+        writeln!(
+            s,
+            "            ErrorCode::{} => Some({:?}),",
+            names[code].0,
+            first(*code, |r| &r.message)
+        )
+        .unwrap();
     }
     s.push_str("            ErrorCode::Unknown(_) => None,\n        }\n    }\n\n");
 
@@ -222,7 +248,12 @@ fn error_codes(raw: &Value) -> Result<String, String> {
         if adv.is_empty() {
             writeln!(s, "            ErrorCode::{} => None,", names[code].0).unwrap();
         } else {
-            writeln!(s, "            ErrorCode::{} => Some({adv:?}),", names[code].0).unwrap();
+            writeln!(
+                s,
+                "            ErrorCode::{} => Some({adv:?}),",
+                names[code].0
+            )
+            .unwrap();
         }
     }
     s.push_str("            ErrorCode::Unknown(_) => None,\n        }\n    }\n\n");
@@ -231,7 +262,12 @@ fn error_codes(raw: &Value) -> Result<String, String> {
     s.push_str("    pub const fn class(self) -> ErrorClass {\n        match self {\n");
     for code in &order {
         let (n, class) = &names[code];
-        writeln!(s, "            ErrorCode::{n} => ErrorClass::{},", class_variant(class)).unwrap();
+        writeln!(
+            s,
+            "            ErrorCode::{n} => ErrorClass::{},",
+            class_variant(class)
+        )
+        .unwrap();
     }
     s.push_str("            ErrorCode::Unknown(_) => ErrorClass::Unknown,\n        }\n    }\n\n");
 
@@ -266,7 +302,13 @@ fn error_codes(raw: &Value) -> Result<String, String> {
 fn is_class(c: &str) -> bool {
     matches!(
         c,
-        "retryable" | "refresh_token" | "invalid_request" | "permission" | "quota" | "rate_limited" | "credentials"
+        "retryable"
+            | "refresh_token"
+            | "invalid_request"
+            | "permission"
+            | "quota"
+            | "rate_limited"
+            | "credentials"
     )
 }
 
@@ -292,7 +334,8 @@ fn doc_escape(s: &str) -> String {
 /// `SCHEMA__FIELD` (body schemas) or `OPERATION__PARAM` (query and header
 /// parameters), all upper case.
 fn limits(raw: &Value) -> Result<String, String> {
-    let mut s = String::from("// @generated by build.rs from openapi/goodlife.yaml. Do not edit.\n\n");
+    let mut s =
+        String::from("// @generated by build.rs from openapi/goodlife.yaml. Do not edit.\n\n");
     let mut emit = |owner: &str, field: &str, schema: &Value| {
         let min = schema["minimum"].as_i64();
         let max = schema["maximum"].as_i64();
@@ -322,7 +365,9 @@ fn limits(raw: &Value) -> Result<String, String> {
     for (op, id) in operations(raw) {
         if let Some(params) = op["parameters"].as_array() {
             for p in params {
-                let name = p["name"].as_str().ok_or(format!("{id}: parameter without name"))?;
+                let name = p["name"]
+                    .as_str()
+                    .ok_or(format!("{id}: parameter without name"))?;
                 emit(&id, name, &p["schema"]);
             }
         }
@@ -338,7 +383,11 @@ fn upper(s: &str) -> String {
             out.push('_');
         }
         prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(if c == '-' { '_' } else { c.to_ascii_uppercase() });
+        out.push(if c == '-' {
+            '_'
+        } else {
+            c.to_ascii_uppercase()
+        });
     }
     out
 }

@@ -13,9 +13,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A stand-in for open.douyin.com on 127.0.0.1.
     let server = MockServer::start().await;
     let spec: serde_json::Value = serde_yaml::from_str(include_str!("../openapi/goodlife.yaml"))?;
-    let example = spec["paths"]["/goodlife/v1/comprehensive/trade/query/order/"]["post"]["responses"]["200"]
-        ["content"]["application/json"]["example"]
-        .clone();
+    let example =
+        spec["paths"]["/goodlife/v1/comprehensive/trade/query/order/"]["post"]["responses"]["200"]
+            ["content"]["application/json"]["example"]
+            .clone();
     Mock::given(method("POST"))
         .and(path("/goodlife/v1/comprehensive/trade/query/order/"))
         .and(header("access-token", "clt.demo"))
@@ -30,13 +31,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .mount(&server)
         .await;
 
-    let client = Client::builder().base_url(server.uri()).access_token("clt.demo").build()?;
-    let query = OrderQuery::new("7136075595087087628", "7165843214867499039", 1732896000, 1732982400);
+    let client = Client::builder()
+        .base_url(server.uri())
+        .access_token("clt.demo")
+        .build()?;
+    let query = OrderQuery::new(
+        "7136075595087087628",
+        "7165843214867499039",
+        1732896000,
+        1732982400,
+    );
     let page = client.query_reservation_orders(&query).await?;
     println!("total {:?}, logid {:?}", page.total, page.logid());
     for order in &page.order_list {
-        let product = order.products.first().and_then(|p| p.sku_name()).unwrap_or("?");
-        println!("  order {:?} status {:?} product {product}", order.book_id, order.status);
+        let product = order
+            .products
+            .first()
+            .and_then(|p| p.sku_name())
+            .unwrap_or("?");
+        println!(
+            "  order {:?} status {:?} product {product}",
+            order.book_id, order.status
+        );
         if let Some(info) = order.industry_info("arrival_info") {
             println!("  arrival_info = {}", info.attr_value_json()?);
         }
@@ -44,7 +60,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let spu = douyin_goodlife::SpuQuery::by_out_spu_id(7267130009242847000, "zhizhiputao");
     match client.get_food_order_spu(&spu).await {
-        Err(e @ Error::Api { .. }) => println!("typed error: {e}\n  advice: {}", e.advice().unwrap_or("-")),
+        Err(e @ Error::Api { .. }) => {
+            println!("typed error: {e}\n  advice: {}", e.advice().unwrap_or("-"))
+        }
         other => println!("unexpected: {other:?}"),
     }
     Ok(())

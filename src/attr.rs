@@ -68,8 +68,8 @@ impl IndustryInfo {
             });
         };
         let mut de = serde_json::Deserializer::from_str(text);
-        let value = serde_path_to_error::deserialize::<_, T>(&mut de)
-            .map_err(|e| AttrValueError {
+        let value =
+            serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| AttrValueError {
                 attr_key: key.clone(),
                 path: crate::envelope::path_text(e.path()),
                 message: e.inner().to_string(),

@@ -21,7 +21,11 @@ use crate::types;
 fn decode<T: Envelope>(operation: &'static str, body: &[u8]) -> Result<Response<T::Data>, Error> {
     match serde_json::from_slice::<T>(body) {
         Ok(value) => envelope::check(operation, value, None),
-        Err(_) => Err(envelope::undecodable::<T>(operation, &Bytes::copy_from_slice(body), None)),
+        Err(_) => Err(envelope::undecodable::<T>(
+            operation,
+            &Bytes::copy_from_slice(body),
+            None,
+        )),
     }
 }
 

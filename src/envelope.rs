@@ -76,12 +76,24 @@ impl Codes {
     }
 
     /// The failure these codes describe, if any.
-    pub(crate) fn failure(&self, operation: &'static str, header_logid: Option<&str>) -> Option<Error> {
+    pub(crate) fn failure(
+        &self,
+        operation: &'static str,
+        header_logid: Option<&str>,
+    ) -> Option<Error> {
         let nonzero = |c: Option<i64>| c.filter(|c| *c != 0);
         let (code, source_field, desc) = if let Some(c) = nonzero(self.extra_code) {
-            (c, CodeSource::Extra, self.extra_desc.clone().or(self.data_desc.clone()))
+            (
+                c,
+                CodeSource::Extra,
+                self.extra_desc.clone().or(self.data_desc.clone()),
+            )
         } else if let Some(c) = nonzero(self.data_code) {
-            (c, CodeSource::Data, self.data_desc.clone().or(self.extra_desc.clone()))
+            (
+                c,
+                CodeSource::Data,
+                self.data_desc.clone().or(self.extra_desc.clone()),
+            )
         } else if let Some(c) = nonzero(self.base_code) {
             (c, CodeSource::BaseResp, self.base_msg.clone())
         } else {
@@ -233,7 +245,10 @@ pub(crate) fn decode_path<T: DeserializeOwned>(body: &[u8]) -> (String, String) 
         Err(e) => (path_text(e.path()), e.inner().to_string()),
         Ok(_) => match de.end() {
             Err(e) => (".".into(), e.to_string()),
-            Ok(()) => (".".into(), "the body does not match the documented type".into()),
+            Ok(()) => (
+                ".".into(),
+                "the body does not match the documented type".into(),
+            ),
         },
     }
 }

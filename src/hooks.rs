@@ -64,7 +64,9 @@ impl ClientHooks<CallContext> for crate::generated::Client {
         if let Some(token) = &ctx.token {
             let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
                 // Never echo the value: it is a secret.
-                GenError::InvalidRequest("access token holds characters not allowed in a header".into())
+                GenError::InvalidRequest(
+                    "access token holds characters not allowed in a header".into(),
+                )
             })?;
             value.set_sensitive(true);
             headers.insert(ACCESS_TOKEN, value);

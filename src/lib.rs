@@ -34,26 +34,26 @@
 
 mod attr;
 mod client;
+mod clock;
 mod code;
 pub mod decode;
+pub mod enums;
 mod envelope;
 mod error;
 mod hooks;
-mod request;
-mod response;
-mod secret;
-mod token;
-mod clock;
-mod retry;
-mod token_store;
-#[cfg(feature = "redis")]
-mod redis_store;
-pub mod validate;
 #[cfg(feature = "mock")]
 pub mod mock;
-pub mod enums;
 pub mod pagination;
+#[cfg(feature = "redis")]
+mod redis_store;
+mod request;
+mod response;
+mod retry;
+mod secret;
 pub mod time;
+mod token;
+mod token_store;
+pub mod validate;
 
 #[allow(clippy::all, missing_docs, unused, unreachable_pub, rustdoc::all)]
 mod generated {
@@ -72,23 +72,25 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, PRODUCTION_BASE_URL,
     SANDBOX_BASE_URL,
 };
-pub use code::{ERROR_TABLE, ErrorClass, ErrorCode, ErrorRow};
-pub use error::{BODY_CAP, CodeSource, Error};
-pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
-pub use response::Response;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use client::{
     DEFAULT_DEADLINE, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET,
 };
-pub use retry::{RetryConfig, Sleeper, TokioSleeper};
-pub use token::{AccessToken, Credentials, RefreshPolicy};
-pub use token_store::{MemoryTokenStore, StoreLock, TokenStore};
-#[cfg(feature = "redis")]
-pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
-pub use secret::Secret;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use code::{ERROR_TABLE, ErrorClass, ErrorCode, ErrorRow};
 pub use enums::{
     BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,
     TimesCardType, VoucherType,
 };
-pub use pagination::{CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop};
+pub use error::{BODY_CAP, CodeSource, Error};
+pub use pagination::{
+    CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop,
+};
+#[cfg(feature = "redis")]
+pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
+pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
+pub use response::Response;
+pub use retry::{RetryConfig, Sleeper, TokioSleeper};
+pub use secret::Secret;
 pub use time::UnixSeconds;
+pub use token::{AccessToken, Credentials, RefreshPolicy};
+pub use token_store::{MemoryTokenStore, StoreLock, TokenStore};

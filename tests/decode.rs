@@ -31,7 +31,10 @@ async fn orders_page_example_decodes() {
     let order = &resp.order_list[0];
     assert_eq!(order.book_id.as_deref(), Some("icXXQi48a7"));
     assert_eq!(order.products[0].sku_name(), Some("zrGHASznmQ"));
-    assert_eq!(order.user_infos[0].marital_status, Some(9079189573743977000));
+    assert_eq!(
+        order.user_infos[0].marital_status,
+        Some(9079189573743977000)
+    );
     insta::assert_json_snapshot!("orders_page_example", resp.data());
 }
 
@@ -44,7 +47,10 @@ async fn spu_page_example_decodes() {
         .unwrap();
     let spu = resp.spu_online.as_ref().unwrap().spu.as_ref().unwrap();
     assert_eq!(spu.sale_attr_groups.len(), 3);
-    assert_eq!(spu.sale_attr_groups[0].item_list[2].item_name.as_deref(), Some("大杯"));
+    assert_eq!(
+        spu.sale_attr_groups[0].item_list[2].item_name.as_deref(),
+        Some("大杯")
+    );
     assert_eq!(spu.category_id, Some(1015003));
     assert_eq!(resp.logid(), Some("20241130020735C1CE2328CF057BC10B56"));
     insta::assert_json_snapshot!("spu_page_example", resp.data());
@@ -61,21 +67,46 @@ async fn certificates_page_example_decodes() {
     assert_eq!(cert.certificate_id.as_deref(), Some("11233"));
     let sku = cert.sku_info.as_ref().unwrap();
     assert_eq!(sku.title.as_deref(), Some("苹果15"));
-    let rule = sku.voucher_info.as_ref().unwrap().dynamic_par_rule_struct.as_ref().unwrap();
-    assert_eq!(rule.dynamic_par_rule_item_list[0].time_period.as_ref().unwrap().use_end_time.as_deref(), Some("12:00"));
-    assert_eq!(cert.times_card_info.as_ref().unwrap().ladder_times_card_info[0].seq, Some(1945548736997763600));
+    let rule = sku
+        .voucher_info
+        .as_ref()
+        .unwrap()
+        .dynamic_par_rule_struct
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        rule.dynamic_par_rule_item_list[0]
+            .time_period
+            .as_ref()
+            .unwrap()
+            .use_end_time
+            .as_deref(),
+        Some("12:00")
+    );
+    assert_eq!(
+        cert.times_card_info
+            .as_ref()
+            .unwrap()
+            .ladder_times_card_info[0]
+            .seq,
+        Some(1945548736997763600)
+    );
     insta::assert_json_snapshot!("certificates_page_example", resp.data());
 }
 
 #[test]
 fn spec_examples_decode_into_their_types() {
-    let orders: types::QueryOrderResponse = serde_json::from_value(spec_example("query_reservation_orders")).unwrap();
+    let orders: types::QueryOrderResponse =
+        serde_json::from_value(spec_example("query_reservation_orders")).unwrap();
     let info = &orders.data.as_ref().unwrap().order_list[0].industry_info_list[0];
     let v = info.attr_value_json().unwrap();
     assert_eq!(v["people"], 2);
-    let _: types::SpuDetailResponse = serde_json::from_value(spec_example("get_food_order_spu_detail")).unwrap();
-    let _: types::QueryUserCertificatesResponse = serde_json::from_value(spec_example("query_user_certificates")).unwrap();
-    let t: types::ClientTokenResponse = serde_json::from_value(spec_example("get_client_token")).unwrap();
+    let _: types::SpuDetailResponse =
+        serde_json::from_value(spec_example("get_food_order_spu_detail")).unwrap();
+    let _: types::QueryUserCertificatesResponse =
+        serde_json::from_value(spec_example("query_user_certificates")).unwrap();
+    let t: types::ClientTokenResponse =
+        serde_json::from_value(spec_example("get_client_token")).unwrap();
     assert_eq!(t.data.unwrap().expires_in, Some(7200));
 }
 
@@ -91,15 +122,22 @@ fn attr_value_errors_name_the_key_and_the_path() {
         attr_key: Some("arrival_info".into()),
         attr_value: Some(v.into()),
     };
-    let e = item(r#"{"arrive_time":"14:00","people":-1}"#).decode_attr_value::<Arrival>().unwrap_err();
+    let e = item(r#"{"arrive_time":"14:00","people":-1}"#)
+        .decode_attr_value::<Arrival>()
+        .unwrap_err();
     assert_eq!((e.attr_key(), e.path()), ("arrival_info", "people"));
     let e = item("not json").decode_attr_value::<Arrival>().unwrap_err();
     assert_eq!(e.path(), ".");
-    let e = item(r#"{"arrive_time":"14:00","people":2} trailing"#).decode_attr_value::<Arrival>().unwrap_err();
-    assert!(e.message().contains("trailing"), "{e}");
-    let e = types::IndustryInfo { attr_key: Some("k".into()), attr_value: None }
-        .attr_value_json()
+    let e = item(r#"{"arrive_time":"14:00","people":2} trailing"#)
+        .decode_attr_value::<Arrival>()
         .unwrap_err();
+    assert!(e.message().contains("trailing"), "{e}");
+    let e = types::IndustryInfo {
+        attr_key: Some("k".into()),
+        attr_value: None,
+    }
+    .attr_value_json()
+    .unwrap_err();
     assert!(e.to_string().contains("absent"));
     // Into the SDK's one error type.
     let err: douyin_goodlife::Error = e.into();
@@ -110,5 +148,8 @@ fn attr_value_errors_name_the_key_and_the_path() {
 fn json_schema_of_a_response_type_is_exportable() {
     let schema = schemars::schema_for!(types::QueryOrderResponse);
     let json = serde_json::to_value(&schema).unwrap();
-    assert!(json["definitions"]["ReservationOrder"]["properties"]["industry_info_list"].is_object(), "{json}");
+    assert!(
+        json["definitions"]["ReservationOrder"]["properties"]["industry_info_list"].is_object(),
+        "{json}"
+    );
 }

@@ -27,7 +27,10 @@ async fn call(c: &Client, op: Op) -> Result<(), Error> {
             .query_reservation_orders(&OrderQuery::new("a", "p", 1, 2))
             .await
             .map(drop),
-        Op::Spu => c.get_food_order_spu(&SpuQuery::by_spu_id(1, 2)).await.map(drop),
+        Op::Spu => c
+            .get_food_order_spu(&SpuQuery::by_spu_id(1, 2))
+            .await
+            .map(drop),
         Op::Certificates => c
             .query_user_certificates(&CertificateQuery::new("a", "o"))
             .await
@@ -37,7 +40,10 @@ async fn call(c: &Client, op: Op) -> Result<(), Error> {
 
 async fn answer(server: &MockServer, template: ResponseTemplate) {
     server.reset().await;
-    Mock::given(any()).respond_with(template).mount(server).await;
+    Mock::given(any())
+        .respond_with(template)
+        .mount(server)
+        .await;
 }
 
 /// An error answer in the shape the API uses: the code in one position, the
@@ -52,7 +58,8 @@ fn error_body(op: Op, source: CodeSource, code: i64, logid: &str) -> Value {
         "data": {"error_code": in_pos(CodeSource::Data), "description": "server says no"}
     });
     if let Op::Spu = op {
-        body["BaseResp"] = json!({"StatusCode": in_pos(CodeSource::BaseResp), "StatusMessage": "server says no"});
+        body["BaseResp"] =
+            json!({"StatusCode": in_pos(CodeSource::BaseResp), "StatusMessage": "server says no"});
     }
     body
 }
@@ -75,10 +82,25 @@ async fn every_documented_code_in_every_position_is_a_typed_api_error() {
                     continue;
                 }
                 let logid = format!("LOG-{op:?}-{pos:?}-{}", expected.code());
-                answer(&server, ResponseTemplate::new(200).set_body_json(error_body(op, pos, expected.code(), &logid))).await;
+                answer(
+                    &server,
+                    ResponseTemplate::new(200).set_body_json(error_body(
+                        op,
+                        pos,
+                        expected.code(),
+                        &logid,
+                    )),
+                )
+                .await;
                 let err = call(&c, op).await.unwrap_err();
                 match &err {
-                    Error::Api { code, logid: got, source_field, description, .. } => {
+                    Error::Api {
+                        code,
+                        logid: got,
+                        source_field,
+                        description,
+                        ..
+                    } => {
                         assert_eq!(*code, expected, "{op:?} {pos:?}");
                         assert_eq!(got.as_deref(), Some(logid.as_str()));
                         assert_eq!(*source_field, pos);
@@ -99,8 +121,20 @@ async fn retryable_and_token_codes_are_typed_too() {
     // With a fixed token and retries off, these also end as `Error::Api`.
     let server = MockServer::start().await;
     let c = client(&server.uri());
-    for &expected in ErrorCode::DOCUMENTED.iter().filter(|c| c.is_retryable() || c.needs_new_token()) {
-        answer(&server, ResponseTemplate::new(200).set_body_json(error_body(Op::Orders, CodeSource::Extra, expected.code(), "L1"))).await;
+    for &expected in ErrorCode::DOCUMENTED
+        .iter()
+        .filter(|c| c.is_retryable() || c.needs_new_token())
+    {
+        answer(
+            &server,
+            ResponseTemplate::new(200).set_body_json(error_body(
+                Op::Orders,
+                CodeSource::Extra,
+                expected.code(),
+                "L1",
+            )),
+        )
+        .await;
         let err = call(&c, Op::Orders).await.unwrap_err();
         assert_eq!(err.code(), Some(expected), "{err}");
         assert_eq!(err.is_retryable(), expected.is_retryable());
@@ -112,8 +146,19 @@ async fn retryable_and_token_codes_are_typed_too() {
 #[tokio::test]
 async fn undocumented_code_is_unknown_with_its_value() {
     let server = MockServer::start().await;
-    answer(&server, ResponseTemplate::new(200).set_body_json(error_body(Op::Certificates, CodeSource::Data, 987654, "L2"))).await;
-    let err = call(&client(&server.uri()), Op::Certificates).await.unwrap_err();
+    answer(
+        &server,
+        ResponseTemplate::new(200).set_body_json(error_body(
+            Op::Certificates,
+            CodeSource::Data,
+            987654,
+            "L2",
+        )),
+    )
+    .await;
+    let err = call(&client(&server.uri()), Op::Certificates)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::Unknown(987654)));
     assert_eq!(err.advice(), None);
     assert!(!err.is_retryable());
@@ -130,7 +175,15 @@ async fn extra_wins_over_data_and_base_resp() {
     });
     answer(&server, ResponseTemplate::new(200).set_body_json(body)).await;
     let err = call(&client(&server.uri()), Op::Spu).await.unwrap_err();
-    let Error::Api { code, sub_code, description, sub_description, source_field, .. } = &err else {
+    let Error::Api {
+        code,
+        sub_code,
+        description,
+        sub_description,
+        source_field,
+        ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(*code, ErrorCode::MerchantNotAuthorized);
@@ -138,10 +191,18 @@ async fn extra_wins_over_data_and_base_resp() {
     assert_eq!(*sub_code, Some(77));
     assert_eq!(description, "extra says");
     assert_eq!(sub_description.as_deref(), Some("sub"));
-    assert_eq!(err.advice(), Some("联系合作商家在商家后台发起授权,并在服务商后台同意授权"));
+    assert_eq!(
+        err.advice(),
+        Some("联系合作商家在商家后台发起授权,并在服务商后台同意授权")
+    );
     let line = err.to_string();
     assert!(!line.contains('\n'));
-    assert!(line.contains("2119005") && line.contains("MerchantNotAuthorized") && line.contains("[logid L3]"), "{line}");
+    assert!(
+        line.contains("2119005")
+            && line.contains("MerchantNotAuthorized")
+            && line.contains("[logid L3]"),
+        "{line}"
+    );
 }
 
 #[tokio::test]
@@ -150,16 +211,22 @@ async fn empty_description_falls_back_to_the_documented_message() {
     let body = json!({"extra": {"error_code": 2100005, "description": "", "logid": "L4"}});
     answer(&server, ResponseTemplate::new(200).set_body_json(body)).await;
     let err = call(&client(&server.uri()), Op::Orders).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { description, .. } if description == "参数不合法"), "{err:?}");
+    assert!(
+        matches!(&err, Error::Api { description, .. } if description == "参数不合法"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
 async fn error_answer_without_the_success_shape_is_still_an_api_error() {
     // The certificates schema requires `data`; a gateway error carries only `extra`.
     let server = MockServer::start().await;
-    let body = json!({"extra": {"error_code": 28001007, "description": "参数不合法", "logid": "L5"}});
+    let body =
+        json!({"extra": {"error_code": 28001007, "description": "参数不合法", "logid": "L5"}});
     answer(&server, ResponseTemplate::new(200).set_body_json(body)).await;
-    let err = call(&client(&server.uri()), Op::Certificates).await.unwrap_err();
+    let err = call(&client(&server.uri()), Op::Certificates)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::GatewayInvalidParameter));
     assert_eq!(err.logid(), Some("L5"));
 }
@@ -179,7 +246,12 @@ async fn html_502_is_an_http_error_with_body_and_header_logid() {
     for op in OPS {
         let err = call(&client(&server.uri()), op).await.unwrap_err();
         match &err {
-            Error::Http { status, body, logid, .. } => {
+            Error::Http {
+                status,
+                body,
+                logid,
+                ..
+            } => {
                 assert_eq!(*status, 502);
                 assert_eq!(body, html);
                 assert_eq!(logid.as_deref(), Some("HDR-502"));
@@ -198,8 +270,21 @@ async fn decode_error(template: ResponseTemplate, op: Op) -> Error {
 
 #[tokio::test]
 async fn empty_body_is_a_decode_error() {
-    let err = decode_error(ResponseTemplate::new(200).insert_header("x-tt-logid", "HDR-E"), Op::Orders).await;
-    let Error::Decode { path, body, logid, message, .. } = &err else { panic!("{err:?}") };
+    let err = decode_error(
+        ResponseTemplate::new(200).insert_header("x-tt-logid", "HDR-E"),
+        Op::Orders,
+    )
+    .await;
+    let Error::Decode {
+        path,
+        body,
+        logid,
+        message,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, ".");
     assert_eq!(body, "");
     assert_eq!(logid.as_deref(), Some("HDR-E"));
@@ -210,8 +295,14 @@ async fn empty_body_is_a_decode_error() {
 async fn truncated_json_is_a_decode_error_keeping_the_body() {
     let full = serde_json::to_string(&spec_example("query_reservation_orders")).unwrap();
     let cut = &full[..full.len() / 2];
-    let err = decode_error(ResponseTemplate::new(200).set_body_raw(cut.as_bytes().to_vec(), "application/json"), Op::Orders).await;
-    let Error::Decode { body, message, .. } = &err else { panic!("{err:?}") };
+    let err = decode_error(
+        ResponseTemplate::new(200).set_body_raw(cut.as_bytes().to_vec(), "application/json"),
+        Op::Orders,
+    )
+    .await;
+    let Error::Decode { body, message, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(body, cut);
     assert!(message.contains("EOF"), "{message}");
 }
@@ -221,7 +312,12 @@ async fn a_string_where_an_int_belongs_names_the_path_and_keeps_the_logid() {
     let mut body = spec_example("query_reservation_orders");
     body["data"]["order_list"][0]["status"] = json!("1");
     let err = decode_error(ResponseTemplate::new(200).set_body_json(body), Op::Orders).await;
-    let Error::Decode { path, logid, body, .. } = &err else { panic!("{err:?}") };
+    let Error::Decode {
+        path, logid, body, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, "data.order_list[0].status");
     assert_eq!(logid.as_deref(), Some("202411301419360101980821035705926A"));
     assert!(body.contains("\"status\":\"1\""));
@@ -233,19 +329,37 @@ async fn an_id_beyond_i64_is_a_decode_error_naming_the_path() {
     let text = serde_json::to_string(&spec_example("get_food_order_spu_detail"))
         .unwrap()
         .replace("7391430754955397000", "18446744073709551616");
-    let err = decode_error(ResponseTemplate::new(200).set_body_raw(text.into_bytes(), "application/json"), Op::Spu).await;
-    let Error::Decode { path, .. } = &err else { panic!("{err:?}") };
+    let err = decode_error(
+        ResponseTemplate::new(200).set_body_raw(text.into_bytes(), "application/json"),
+        Op::Spu,
+    )
+    .await;
+    let Error::Decode { path, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, "data.spu_online.spu.spu_id");
 }
 
 #[tokio::test]
 async fn huge_bodies_are_capped() {
     let big = "x".repeat(BODY_CAP * 10);
-    let err = decode_error(ResponseTemplate::new(200).set_body_string(big.clone()), Op::Certificates).await;
-    let Error::Decode { body, .. } = &err else { panic!("{err:?}") };
+    let err = decode_error(
+        ResponseTemplate::new(200).set_body_string(big.clone()),
+        Op::Certificates,
+    )
+    .await;
+    let Error::Decode { body, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(body.len(), BODY_CAP);
-    let err = decode_error(ResponseTemplate::new(500).set_body_string(big), Op::Certificates).await;
-    let Error::Http { body, status, .. } = &err else { panic!("{err:?}") };
+    let err = decode_error(
+        ResponseTemplate::new(500).set_body_string(big),
+        Op::Certificates,
+    )
+    .await;
+    let Error::Http { body, status, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(*status, 500);
     assert!(body.len() <= BODY_CAP);
 }
@@ -254,7 +368,9 @@ async fn huge_bodies_are_capped() {
 async fn success_without_data_is_a_decode_error() {
     let body = json!({"extra": {"error_code": 0, "logid": "L6"}});
     let err = decode_error(ResponseTemplate::new(200).set_body_json(body), Op::Orders).await;
-    let Error::Decode { path, logid, .. } = &err else { panic!("{err:?}") };
+    let Error::Decode { path, logid, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, "data");
     assert_eq!(logid.as_deref(), Some("L6"));
 }
@@ -262,8 +378,14 @@ async fn success_without_data_is_a_decode_error() {
 #[tokio::test]
 async fn connection_refused_is_a_transport_error() {
     // A port that was free a moment ago and has no listener now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = call(&client(&format!("http://127.0.0.1:{port}")), Op::Orders).await.unwrap_err();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = call(&client(&format!("http://127.0.0.1:{port}")), Op::Orders)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
 }

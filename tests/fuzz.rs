@@ -27,7 +27,9 @@ fn config() -> Config {
         .unwrap_or(10_000);
     Config {
         cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("proptest-regressions"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..Config::default()
     }
 }
@@ -36,9 +38,15 @@ type Decoder = fn(&[u8]) -> Result<(), Error>;
 
 /// (operation id, decoder) for every response type.
 const DECODERS: [(&str, Decoder); 4] = [
-    ("query_reservation_orders", |b| decode::reservation_orders(b).map(drop)),
-    ("get_food_order_spu_detail", |b| decode::food_order_spu(b).map(drop)),
-    ("query_user_certificates", |b| decode::user_certificates(b).map(drop)),
+    ("query_reservation_orders", |b| {
+        decode::reservation_orders(b).map(drop)
+    }),
+    ("get_food_order_spu_detail", |b| {
+        decode::food_order_spu(b).map(drop)
+    }),
+    ("query_user_certificates", |b| {
+        decode::user_certificates(b).map(drop)
+    }),
     ("get_client_token", |b| decode::client_token(b).map(drop)),
 ];
 
@@ -47,11 +55,20 @@ const DECODERS: [(&str, Decoder); 4] = [
 fn assert_typed(op: &str, body: &[u8], result: Result<(), Error>) {
     match result {
         Ok(()) => {}
-        Err(Error::Decode { path, body: kept, operation, .. }) => {
+        Err(Error::Decode {
+            path,
+            body: kept,
+            operation,
+            ..
+        }) => {
             assert_eq!(operation, op);
             assert!(!path.is_empty(), "empty path");
-            let expect = String::from_utf8_lossy(&body[..body.len().min(douyin_goodlife::BODY_CAP)]);
-            assert!(expect.starts_with(kept.as_str()) || kept.len() <= expect.len(), "body kept");
+            let expect =
+                String::from_utf8_lossy(&body[..body.len().min(douyin_goodlife::BODY_CAP)]);
+            assert!(
+                expect.starts_with(kept.as_str()) || kept.len() <= expect.len(),
+                "body kept"
+            );
         }
         Err(Error::Api { operation, .. }) => assert_eq!(operation, op),
         Err(other) => panic!("{op}: untyped failure {other:?}"),
@@ -113,7 +130,12 @@ fn spec() -> &'static Value {
 
 fn example(file: &str) -> Value {
     static FIXTURES: std::sync::OnceLock<Vec<(String, Value)>> = std::sync::OnceLock::new();
-    let all = FIXTURES.get_or_init(|| EXAMPLES.iter().map(|(_, f)| (f.to_string(), common::fixture(f))).collect());
+    let all = FIXTURES.get_or_init(|| {
+        EXAMPLES
+            .iter()
+            .map(|(_, f)| (f.to_string(), common::fixture(f)))
+            .collect()
+    });
     all.iter().find(|(f, _)| f == file).unwrap().1.clone()
 }
 
@@ -165,7 +187,15 @@ impl<'s> Gen<'s> {
                 }
             }
             Kind::Str => {
-                let pool = ["", "a", "芝芝葡萄", "clt.x", "😀", "\"quoted\"", "line\nbreak"];
+                let pool = [
+                    "",
+                    "a",
+                    "芝芝葡萄",
+                    "clt.x",
+                    "😀",
+                    "\"quoted\"",
+                    "line\nbreak",
+                ];
                 json!(pool[self.rng.below(pool.len() as u64) as usize])
             }
             Kind::Bool => json!(self.rng.chance(50)),
@@ -179,13 +209,21 @@ impl<'s> Gen<'s> {
             Kind::Obj => {
                 let required: Vec<String> = schema["required"]
                     .as_array()
-                    .map(|r| r.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|s| s.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let mut out = serde_json::Map::new();
                 if let Some(props) = schema["properties"].as_object() {
                     for (name, prop) in props {
                         if required.contains(name) || self.rng.chance(75) {
-                            let p = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                            let p = if path.is_empty() {
+                                name.clone()
+                            } else {
+                                format!("{path}.{name}")
+                            };
                             let v = self.valid(prop, &p, nodes);
                             out.insert(name.clone(), v);
                         }
@@ -200,7 +238,14 @@ impl<'s> Gen<'s> {
     /// accept it).
     fn wrong(&mut self, kind: Kind) -> Value {
         let options: Vec<Value> = match kind {
-            Kind::Int => vec![json!("7"), json!(true), json!(1.5), json!({}), json!([]), json!(u64::MAX)],
+            Kind::Int => vec![
+                json!("7"),
+                json!(true),
+                json!(1.5),
+                json!({}),
+                json!([]),
+                json!(u64::MAX),
+            ],
             Kind::Str => vec![json!(1), json!(false), json!({}), json!([])],
             Kind::Bool => vec![json!(1), json!("true"), json!({}), json!([])],
             Kind::Obj => vec![json!(1), json!("x"), json!([]), json!(true)],
@@ -249,7 +294,10 @@ fn one_wrong_type(seed: u64) {
     let spec = spec();
     for (op, dec) in DECODERS {
         let schema = response_schema(spec, op);
-        let mut g = Gen { spec, rng: Rng(seed | 1) };
+        let mut g = Gen {
+            spec,
+            rng: Rng(seed | 1),
+        };
         let mut nodes = Vec::new();
         let mut doc = g.valid(schema, "", &mut nodes);
         let bytes = serde_json::to_vec(&doc).unwrap();
@@ -272,11 +320,18 @@ fn one_wrong_type(seed: u64) {
             // By design a code sent as a numeric string still counts
             // (`envelope::Codes::from_value`).
             Err(Error::Api { code, .. })
-                if matches!(field, "error_code" | "StatusCode") && lenient_code == Some(code.code()) => {}
-            Err(Error::Decode { path: got, logid, .. }) => {
+                if matches!(field, "error_code" | "StatusCode")
+                    && lenient_code == Some(code.code()) => {}
+            Err(Error::Decode {
+                path: got, logid, ..
+            }) => {
                 assert_eq!(got, path, "{op}: wrong {kind:?} {bad} at {path}");
                 // A logid present in the document is kept.
-                if let Some(l) = doc.pointer("/extra/logid").and_then(Value::as_str).filter(|l| !l.is_empty()) {
+                if let Some(l) = doc
+                    .pointer("/extra/logid")
+                    .and_then(Value::as_str)
+                    .filter(|l| !l.is_empty())
+                {
                     assert_eq!(logid.as_deref(), Some(l), "{op}: logid kept");
                 }
             }
@@ -306,7 +361,11 @@ fn all_paths(v: &Value, path: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, c) in m {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 out.push(p.clone());
                 all_paths(c, &p, out);
             }
@@ -341,7 +400,10 @@ fn remove_path(root: &mut Value, path: &str) {
 
 /// Text-level mutations serde_json::Value cannot express.
 fn raw_mutation(text: &str, which: u64, at: usize) -> Vec<u8> {
-    let at = (0..=at.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+    let at = (0..=at.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
     let (a, b) = text.split_at(at);
     match which % 5 {
         0 => format!("{a}\"\\ud800\"{b}").into_bytes(),
@@ -351,7 +413,9 @@ fn raw_mutation(text: &str, which: u64, at: usize) -> Vec<u8> {
             v.extend_from_slice(b.as_bytes());
             v
         }
-        2 => text.replacen(": 1", ": 99999999999999999999999", 1).into_bytes(),
+        2 => text
+            .replacen(": 1", ": 99999999999999999999999", 1)
+            .into_bytes(),
         3 => format!("{a}{}{b}", "[".repeat(2_000)).into_bytes(),
         _ => text.as_bytes()[..at].to_vec(),
     }
@@ -430,7 +494,10 @@ fn regression_deeply_nested_body_is_a_decode_error() {
 
 #[test]
 fn regression_lone_surrogate_escape_is_a_decode_error() {
-    let err = decode::user_certificates(br#"{"data":{"description":"\ud800"},"extra":{}}"#).unwrap_err();
-    let Error::Decode { path, .. } = &err else { panic!("{err:?}") };
+    let err =
+        decode::user_certificates(br#"{"data":{"description":"\ud800"},"extra":{}}"#).unwrap_err();
+    let Error::Decode { path, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(path, "data.description");
 }

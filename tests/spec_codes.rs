@@ -26,7 +26,14 @@ fn error_table_is_every_spec_row_in_order() {
     }
     let generated: Vec<_> = ERROR_TABLE
         .iter()
-        .map(|r| (r.operation.to_string(), r.code, r.message.to_string(), r.advice.to_string()))
+        .map(|r| {
+            (
+                r.operation.to_string(),
+                r.code,
+                r.message.to_string(),
+                r.advice.to_string(),
+            )
+        })
         .collect();
     assert_eq!(generated, rows);
     // The pages' tables: 26 + 6 + 28 rows, 4 for client_token.
@@ -41,7 +48,10 @@ fn one_variant_per_distinct_code_with_first_message_and_advice() {
     for &code in ErrorCode::DOCUMENTED {
         assert_eq!(ErrorCode::from_code(code.code()), code);
         assert_ne!(code.name(), "Unknown");
-        let rows: Vec<_> = ERROR_TABLE.iter().filter(|r| r.code == code.code()).collect();
+        let rows: Vec<_> = ERROR_TABLE
+            .iter()
+            .filter(|r| r.code == code.code())
+            .collect();
         let first_msg = rows.iter().map(|r| r.message).find(|m| !m.is_empty());
         let first_adv = rows.iter().map(|r| r.advice).find(|a| !a.is_empty());
         assert_eq!(code.message(), first_msg, "{code}");
@@ -50,7 +60,11 @@ fn one_variant_per_distinct_code_with_first_message_and_advice() {
         ops.dedup();
         let mut expected = code.operations().to_vec();
         expected.dedup();
-        assert_eq!(BTreeSet::from_iter(ops), BTreeSet::from_iter(expected), "{code}");
+        assert_eq!(
+            BTreeSet::from_iter(ops),
+            BTreeSet::from_iter(expected),
+            "{code}"
+        );
     }
     // A code listed twice with two texts keeps both rows.
     let rows_5000001: Vec<_> = ERROR_TABLE
@@ -58,15 +72,34 @@ fn one_variant_per_distinct_code_with_first_message_and_advice() {
         .filter(|r| r.code == 5000001 && r.operation == "query_reservation_orders")
         .map(|r| r.message)
         .collect();
-    assert_eq!(rows_5000001, ["根据实际业务错误返回", "服务器打瞌睡了,请稍后再试。"]);
+    assert_eq!(
+        rows_5000001,
+        ["根据实际业务错误返回", "服务器打瞌睡了,请稍后再试。"]
+    );
 }
 
 #[test]
 fn classification_matches_the_documented_lists() {
-    let retryable: BTreeSet<i64> = ErrorCode::DOCUMENTED.iter().filter(|c| c.is_retryable()).map(|c| c.code()).collect();
-    assert_eq!(retryable, BTreeSet::from([13000, 2100001, 2100004, 2119002, 2119003, 28001005, 28001006, 5000001]));
-    let token: BTreeSet<i64> = ErrorCode::DOCUMENTED.iter().filter(|c| c.needs_new_token()).map(|c| c.code()).collect();
-    assert_eq!(token, BTreeSet::from([2190002, 2190008, 28001003, 28001008]));
+    let retryable: BTreeSet<i64> = ErrorCode::DOCUMENTED
+        .iter()
+        .filter(|c| c.is_retryable())
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(
+        retryable,
+        BTreeSet::from([
+            13000, 2100001, 2100004, 2119002, 2119003, 28001005, 28001006, 5000001
+        ])
+    );
+    let token: BTreeSet<i64> = ErrorCode::DOCUMENTED
+        .iter()
+        .filter(|c| c.needs_new_token())
+        .map(|c| c.code())
+        .collect();
+    assert_eq!(
+        token,
+        BTreeSet::from([2190002, 2190008, 28001003, 28001008])
+    );
     assert_eq!(ErrorCode::from_code(10013).class(), ErrorClass::Credentials);
     assert_eq!(ErrorCode::from_code(10020).class(), ErrorClass::RateLimited);
     assert_eq!(ErrorCode::from_code(1).class(), ErrorClass::Unknown);

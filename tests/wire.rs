@@ -35,7 +35,11 @@ fn assert_common_headers(req: &Request) {
     assert_eq!(header(req, "access-token"), Some(TOKEN));
     assert_eq!(header(req, "content-type"), Some("application/json"));
     assert_eq!(header(req, "accept"), Some("application/json"));
-    assert_eq!(header(req, "api-version"), None, "progenitor's api-version header is removed");
+    assert_eq!(
+        header(req, "api-version"),
+        None,
+        "progenitor's api-version header is removed"
+    );
 }
 
 #[tokio::test]
@@ -46,7 +50,10 @@ async fn reservation_order_query_wire() {
         .page_num(2)
         .page_size(20)
         .book_id("book-7");
-    let page = client(&server.uri()).query_reservation_orders(&q).await.unwrap();
+    let page = client(&server.uri())
+        .query_reservation_orders(&q)
+        .await
+        .unwrap();
     assert_eq!(page.total, Some(1));
 
     let req = only_request(&server).await;
@@ -70,9 +77,15 @@ async fn optional_fields_are_not_sent_when_absent() {
     let p = "/goodlife/v1/comprehensive/trade/query/order/";
     let server = server_answering("POST", p, spec_example("query_reservation_orders")).await;
     let q = OrderQuery::new("acc-1", "poi-9", 10, 20);
-    client(&server.uri()).query_reservation_orders(&q).await.unwrap();
+    client(&server.uri())
+        .query_reservation_orders(&q)
+        .await
+        .unwrap();
     let body: Value = serde_json::from_slice(&only_request(&server).await.body).unwrap();
-    assert!(body.get("book_id").is_none(), "absent book_id is omitted: {body}");
+    assert!(
+        body.get("book_id").is_none(),
+        "absent book_id is omitted: {body}"
+    );
     assert_eq!(body["page_num"], 1);
     assert_eq!(body["page_size"], 50);
 }
@@ -87,7 +100,17 @@ async fn spu_detail_wire() {
         out_spu_id: Some("QgD50HNf0w".into()),
     };
     let spu = client(&server.uri()).get_food_order_spu(&q).await.unwrap();
-    assert_eq!(spu.spu_online.as_ref().unwrap().spu.as_ref().unwrap().spu_name.as_deref(), Some("芝芝葡萄"));
+    assert_eq!(
+        spu.spu_online
+            .as_ref()
+            .unwrap()
+            .spu
+            .as_ref()
+            .unwrap()
+            .spu_name
+            .as_deref(),
+        Some("芝芝葡萄")
+    );
 
     let req = only_request(&server).await;
     assert_eq!(req.method.as_str(), "GET");
@@ -109,7 +132,10 @@ async fn spu_query_parameters_are_percent_encoded() {
     client(&server.uri()).get_food_order_spu(&q).await.unwrap();
     let req = only_request(&server).await;
     let query = req.url.query().unwrap();
-    assert!(!query.contains(' ') && !query.contains('#'), "raw query {query}");
+    assert!(
+        !query.contains(' ') && !query.contains('#'),
+        "raw query {query}"
+    );
     let pairs: Vec<(String, String)> = req.url.query_pairs().into_owned().collect();
     assert_eq!(
         pairs,
@@ -132,7 +158,10 @@ async fn user_certificates_wire() {
         .poi_id("poi-9")
         .time_range(1745251200, 1745337600)
         .life_account("7136075595087087628");
-    let data = client(&server.uri()).query_user_certificates(&q).await.unwrap();
+    let data = client(&server.uri())
+        .query_user_certificates(&q)
+        .await
+        .unwrap();
     assert_eq!(data.total, Some(1));
 
     let req = only_request(&server).await;
@@ -140,7 +169,10 @@ async fn user_certificates_wire() {
     assert_eq!(req.url.path(), p);
     assert_eq!(req.url.query(), None);
     assert_common_headers(&req);
-    assert_eq!(header(&req, "rpc-transit-life-account"), Some("7136075595087087628"));
+    assert_eq!(
+        header(&req, "rpc-transit-life-account"),
+        Some("7136075595087087628")
+    );
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     assert_eq!(
         body,
@@ -158,12 +190,18 @@ async fn user_certificates_minimal_body_and_no_header() {
     let p = "/api/trade/v2/fulfillment/query_user_certificates/";
     let server = server_answering("POST", p, spec_example("query_user_certificates")).await;
     let q = CertificateQuery::new("acc-1", "open-1");
-    client(&server.uri()).query_user_certificates(&q).await.unwrap();
+    client(&server.uri())
+        .query_user_certificates(&q)
+        .await
+        .unwrap();
     let req = only_request(&server).await;
     assert_eq!(header(&req, "rpc-transit-life-account"), None);
     let body: Value = serde_json::from_slice(&req.body).unwrap();
     // `page` has the spec's default 1; every other optional field is omitted.
-    assert_eq!(body, json!({"account_id": "acc-1", "open_id": "open-1", "page": 1}));
+    assert_eq!(
+        body,
+        json!({"account_id": "acc-1", "open_id": "open-1", "page": 1})
+    );
 }
 
 #[tokio::test]
@@ -172,7 +210,10 @@ async fn request_strings_are_json_escaped() {
     let server = server_answering("POST", p, spec_example("query_reservation_orders")).await;
     let tricky = "a\"b\\c\nd😀店";
     let q = OrderQuery::new(tricky, "poi", 1, 2);
-    client(&server.uri()).query_reservation_orders(&q).await.unwrap();
+    client(&server.uri())
+        .query_reservation_orders(&q)
+        .await
+        .unwrap();
     let body: Value = serde_json::from_slice(&only_request(&server).await.body).unwrap();
     assert_eq!(body["account_id"], tricky);
 }
@@ -182,20 +223,39 @@ async fn base_url_with_prefix_and_trailing_slash() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/proxy/goodlife/v1/comprehensive/trade/query/order/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(spec_example("query_reservation_orders")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(spec_example("query_reservation_orders")),
+        )
         .mount(&server)
         .await;
     let c = client(&format!("  {}/proxy/  ", server.uri()));
     assert_eq!(c.base_url(), format!("{}/proxy", server.uri()));
-    c.query_reservation_orders(&OrderQuery::new("a", "p", 1, 2)).await.unwrap();
-    assert_eq!(only_request(&server).await.url.path(), "/proxy/goodlife/v1/comprehensive/trade/query/order/");
+    c.query_reservation_orders(&OrderQuery::new("a", "p", 1, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        only_request(&server).await.url.path(),
+        "/proxy/goodlife/v1/comprehensive/trade/query/order/"
+    );
 }
 
 #[test]
 fn malformed_base_urls_fail_clearly() {
-    for bad in ["open.douyin.com", "http://exa mple.com", "ftp://x", "http://h/?q=1", ""] {
-        let err = douyin_goodlife::Client::builder().base_url(bad).build().unwrap_err();
-        assert!(matches!(err, douyin_goodlife::Error::Config(_)), "{bad:?}: {err}");
+    for bad in [
+        "open.douyin.com",
+        "http://exa mple.com",
+        "ftp://x",
+        "http://h/?q=1",
+        "",
+    ] {
+        let err = douyin_goodlife::Client::builder()
+            .base_url(bad)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, douyin_goodlife::Error::Config(_)),
+            "{bad:?}: {err}"
+        );
         assert!(err.to_string().contains("base URL"), "{bad:?}: {err}");
     }
 }
