@@ -94,3 +94,8 @@ pub use secret::Secret;
 pub use time::UnixSeconds;
 pub use token::{AccessToken, Credentials, RefreshPolicy};
 pub use token_store::{MemoryTokenStore, StoreLock, TokenStore};
+
+/// The README's Rust examples, compiled as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
