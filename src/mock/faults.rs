@@ -30,6 +30,18 @@ pub enum Fault {
     /// HTTP 200 with exactly this body (`content-type: application/json`), to
     /// serve a hand-made answer such as a field of the wrong type.
     Body(String),
+    /// Sends the status line, the headers (`content-length` of the whole
+    /// answer) and half of the body, waits a moment so that they reach the
+    /// client, then resets the connection (TCP RST): an
+    /// [`Error::Transport`](crate::Error::Transport) while reading the body
+    /// ([`ConnectionReset`](Fault::ConnectionReset) resets before the headers).
+    ResetAfterHeaders,
+    /// Sends the status line and headers at once and the body only after this
+    /// delay: trips a client's per-attempt timeout while the body is being read.
+    SlowBody(Duration),
+    /// Never answers: the request is read and the connection kept open until
+    /// the client gives up (or the server is dropped).
+    NoAnswer,
 }
 
 #[derive(Debug)]
@@ -40,6 +52,10 @@ struct Rule {
     operation: Option<Operation>,
     /// `None`: without limit.
     remaining: Option<u32>,
+    /// `Some(n)`: applies to every `n`-th matching request only.
+    every: Option<u32>,
+    /// Matching requests seen, for `every`.
+    seen: u64,
     hits: u32,
 }
 
@@ -65,6 +81,8 @@ impl Faults {
             fault,
             operation: None,
             remaining: None,
+            every: None,
+            seen: 0,
             hits: 0,
         });
         Injection {
@@ -81,14 +99,26 @@ impl Faults {
     /// matching rule.
     pub(crate) fn take(&self, operation: Option<Operation>) -> Option<Fault> {
         let mut rules = self.rules();
-        let rule = rules.iter_mut().find(|r| {
+        let mut chosen = None;
+        for (i, r) in rules.iter_mut().enumerate() {
             let op_matches = match (r.operation, operation) {
                 (Some(want), Some(got)) => want == got,
                 (None, Some(got)) => got.is_business(),
                 (_, None) => false,
             };
-            op_matches && r.remaining != Some(0)
-        })?;
+            if !op_matches || r.remaining == Some(0) {
+                continue;
+            }
+            if let Some(n) = r.every {
+                r.seen += 1;
+                if r.seen % u64::from(n) != 0 {
+                    continue;
+                }
+            }
+            chosen = Some(i);
+            break;
+        }
+        let rule = &mut rules[chosen?];
         rule.hits += 1;
         if let Some(n) = &mut rule.remaining {
             *n -= 1;
@@ -144,6 +174,15 @@ impl Injection {
     /// Applies the fault to the next `n` matching requests only.
     pub fn times(self, n: u32) -> Self {
         self.faults.update(self.id, |r| r.remaining = Some(n));
+        self
+    }
+
+    /// Applies the fault to every `n`-th matching request only (the `n`-th,
+    /// `2n`-th, …; `n` of 0 counts as 1): a steady rate of `1/n`, e.g.
+    /// `every(20)` for 5 % of the requests. Combined with
+    /// [`times`](Self::times), the rule ends after that many hits.
+    pub fn every(self, n: u32) -> Self {
+        self.faults.update(self.id, |r| r.every = Some(n.max(1)));
         self
     }
 

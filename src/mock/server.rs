@@ -147,7 +147,7 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>) {
     }
 }
 
-async fn handle(state: &State, req: Request<Incoming>, reset: &AtomicBool) -> Response<Body> {
+async fn handle(state: &State, req: Request<Incoming>, reset: &Arc<AtomicBool>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -199,9 +199,14 @@ async fn handle(state: &State, req: Request<Incoming>, reset: &AtomicBool) -> Re
     if let Some(Fault::Delay(d)) = &fault {
         tokio::time::sleep(*d).await;
     }
+    if let Some(Fault::NoAnswer) = &fault {
+        // Until the client closes the connection (hyper then drops this
+        // future) or the server is dropped.
+        std::future::pending::<()>().await;
+    }
     let answer = |state: &State| state.answer(op, &parts.headers, parts.uri.query(), &body, &logid);
     match fault {
-        None | Some(Fault::Delay(_)) => json(answer(state)),
+        None | Some(Fault::Delay(_) | Fault::NoAnswer) => json(answer(state)),
         Some(Fault::Code(code)) => json(state.fault_code(op, code, &logid)),
         Some(Fault::Status(status)) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -223,24 +228,69 @@ async fn handle(state: &State, req: Request<Incoming>, reset: &AtomicBool) -> Re
             let a = answer(state);
             let full_len = a.body.len();
             let half = Bytes::from(a.body[..full_len / 2].to_vec());
-            let frames = futures::stream::iter(vec![
-                Ok(Frame::data(half)),
+            // The pause lets hyper flush the headers and the first half before
+            // the error closes the connection (else the client would see the
+            // connection close before any answer).
+            let end = async {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "sandbox: truncated body",
-                )),
-            ]);
-            let mut resp = Response::new(StreamBody::new(frames).boxed());
-            set_headers(&mut resp, "application/json", &a.logid);
-            resp.headers_mut()
-                .insert(CONTENT_LENGTH, HeaderValue::from(full_len));
-            resp
+                ))
+            };
+            let frames = futures::StreamExt::chain(
+                futures::stream::iter([Ok(Frame::data(half))]),
+                futures::stream::once(end),
+            );
+            streamed(frames, full_len, &a.logid)
         }
         Some(Fault::ConnectionReset) => {
             reset.store(true, Ordering::SeqCst);
             plain(StatusCode::OK, "", &logid)
         }
+        Some(Fault::ResetAfterHeaders) => {
+            let a = answer(state);
+            let full_len = a.body.len();
+            let half = Bytes::from(a.body[..full_len / 2].to_vec());
+            let rest = Bytes::from(a.body[full_len / 2..].to_vec());
+            let reset = reset.clone();
+            // The pause lets hyper flush the headers and the first half; the
+            // write of the rest then fails and the socket closes with RST.
+            let later = async move {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                reset.store(true, Ordering::SeqCst);
+                Ok(Frame::data(rest))
+            };
+            let frames = futures::StreamExt::chain(
+                futures::stream::iter([Ok(Frame::data(half))]),
+                futures::stream::once(later),
+            );
+            streamed(frames, full_len, &a.logid)
+        }
+        Some(Fault::SlowBody(delay)) => {
+            let a = answer(state);
+            let full_len = a.body.len();
+            let body = Bytes::from(a.body);
+            let late = async move {
+                tokio::time::sleep(delay).await;
+                Ok(Frame::data(body))
+            };
+            streamed(futures::stream::once(late), full_len, &a.logid)
+        }
     }
+}
+
+/// HTTP 200 `application/json` announcing `len` bytes, with the body streamed
+/// from `frames`.
+fn streamed<S>(frames: S, len: usize, logid: &str) -> Response<Body>
+where
+    S: futures::Stream<Item = Result<Frame<Bytes>, io::Error>> + Send + Sync + 'static,
+{
+    let mut resp = Response::new(StreamBody::new(frames).boxed());
+    set_headers(&mut resp, "application/json", logid);
+    resp.headers_mut()
+        .insert(CONTENT_LENGTH, HeaderValue::from(len));
+    resp
 }
 
 fn json(answer: Answer) -> Response<Body> {
