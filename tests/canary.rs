@@ -731,3 +731,234 @@ async fn no_canary_in_any_output() {
     .await
     .expect("the canary test finished within 120 s");
 }
+
+// ---- TLS ---------------------------------------------------------------------
+
+/// A self-signed certificate for 127.0.0.1 (made by `openssl`), as rustls wants it.
+#[cfg(feature = "rustls-ring")]
+fn self_signed() -> (
+    rustls::pki_types::CertificateDer<'static>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+) {
+    use rustls::pki_types::pem::PemObject;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl on PATH (.ci/run installs it)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    (
+        rustls::pki_types::CertificateDer::from_pem_file(&cert).unwrap(),
+        rustls::pki_types::PrivateKeyDer::from_pem_file(&key).unwrap(),
+    )
+}
+
+/// What the TLS server saw of one connection.
+#[cfg(feature = "rustls-ring")]
+#[derive(Debug, PartialEq)]
+enum Seen {
+    /// The handshake failed (the client refused the certificate).
+    HandshakeFailed(String),
+    /// A request arrived and was answered 503.
+    Request,
+}
+
+/// An HTTPS server on 127.0.0.1 with a self-signed certificate, answering 503
+/// to `connections` connections, each reported on the channel.
+#[cfg(feature = "rustls-ring")]
+fn tls_server(connections: usize) -> (u16, std::sync::mpsc::Receiver<Seen>) {
+    use std::io::{Read, Write};
+    let (cert, key) = self_signed();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().take(connections) {
+            let Ok(mut tcp) = tcp else { continue };
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let seen = loop {
+                if !conn.is_handshaking() {
+                    break None;
+                }
+                if let Err(e) = conn.complete_io(&mut tcp) {
+                    break Some(Seen::HandshakeFailed(e.to_string()));
+                }
+            };
+            let seen = seen.unwrap_or_else(|| {
+                let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tls.write_all(
+                    b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                );
+                let _ = tls.flush();
+                Seen::Request
+            });
+            let _ = tx.send(seen);
+        }
+    });
+    (port, rx)
+}
+
+#[cfg(feature = "rustls-ring")]
+#[tokio::test]
+async fn tls_certificates_are_verified_by_default() {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        let (port, seen) = tls_server(2);
+        let base = format!("https://127.0.0.1:{port}");
+        let query = day_query();
+
+        // The SDK's default client refuses the self-signed certificate.
+        let client = Client::builder()
+            .base_url(&base)
+            .access_token(FIXED_TOKEN)
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        let e = client.query_reservation_orders(&query).await.unwrap_err();
+        let Error::Transport { source, .. } = &e else {
+            panic!("{e:?}")
+        };
+        let chain = format!("{:?}", source).to_lowercase();
+        assert!(chain.contains("certificate"), "{chain}");
+        let got = seen.recv_timeout(Duration::from_secs(5)).unwrap();
+        assert!(matches!(got, Seen::HandshakeFailed(_)), "{got:?}");
+
+        // Only an explicitly named reqwest option, on a client the caller
+        // builds and hands over, accepts it: the same server then answers.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let insecure = reqwest::Client::builder()
+            .tls_danger_accept_invalid_certs(true)
+            .build()
+            .unwrap();
+        let client = Client::builder()
+            .base_url(&base)
+            .access_token(FIXED_TOKEN)
+            .http_client(insecure)
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        let e = client.query_reservation_orders(&query).await.unwrap_err();
+        assert!(
+            matches!(e, Error::Http { status: 503, .. }),
+            "the server works once verification is off: {e:?}"
+        );
+        assert_eq!(
+            seen.recv_timeout(Duration::from_secs(5)).unwrap(),
+            Seen::Request
+        );
+    })
+    .await
+    .expect("within 30 s");
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_switch_turns_certificate_verification_off() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    files.push(root.join("build.rs"));
+    assert!(files.len() > 10);
+    // Nothing in the library, the CLI or the code generator disables or
+    // replaces certificate verification.
+    let forbidden = [
+        "danger",
+        "accept_invalid",
+        "insecure",
+        "dangerous(",
+        "servercertverifier",
+        "no_verify",
+        "noverify",
+        "verify_none",
+        "tls_built_in_root_certs(false)",
+    ];
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap().to_lowercase();
+        for word in forbidden {
+            assert!(
+                !text.contains(word),
+                "{} mentions {word:?}: a way to turn TLS verification off?",
+                file.display()
+            );
+        }
+        // A public function about TLS or verification would have to be named
+        // `danger_…`; there is none.
+        for line in text.lines() {
+            let line = line.trim_start();
+            if let Some(rest) = line.strip_prefix("pub fn ") {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let suspicious = ["tls", "verif", "invalid_cert", "root_cert", "hostname"]
+                    .iter()
+                    .any(|w| name.contains(w));
+                assert!(
+                    !suspicious || name.starts_with("danger_"),
+                    "{}: pub fn {name}",
+                    file.display()
+                );
+            }
+        }
+    }
+    // No Cargo feature and no CLI flag for it either.
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let features = manifest
+        .split("[features]")
+        .nth(1)
+        .and_then(|s| s.split("\n[").next())
+        .expect("a [features] table");
+    for word in ["insecure", "danger", "no-verify", "accept-invalid"] {
+        assert!(!features.contains(word), "feature {word:?}");
+    }
+    let help = std::process::Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("goodlife --help");
+    let help = String::from_utf8_lossy(&help.stdout).to_lowercase();
+    assert!(help.contains("--base-url"), "{help}");
+    for word in ["insecure", "danger", "verify", "accept-invalid", "cacert"] {
+        assert!(!help.contains(word), "goodlife --help offers {word:?}");
+    }
+}
