@@ -22,6 +22,7 @@
 //! Tokens and the client secret are [`SecretString`]s; no `Debug`, `Display`,
 //! error or log line of this crate contains them.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -339,7 +340,13 @@ struct State {
     flight: Option<Flight>,
     /// When the last fetch failed (suspends early refreshes for a while).
     failed_at: Option<SystemTime>,
+    /// The last tokens the server rejected: never taken from the store again,
+    /// even before the store's own invalidation has landed.
+    rejected: VecDeque<AccessToken>,
 }
+
+/// How many rejected tokens a provider remembers.
+const REJECTED_KEPT: usize = 4;
 
 impl std::fmt::Debug for TokenProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -433,6 +440,12 @@ impl TokenProvider {
                 state.cached = None;
                 state.failed_at = None;
             }
+            if !state.rejected.iter().any(|r| r.same_token(used)) {
+                if state.rejected.len() == REJECTED_KEPT {
+                    state.rejected.pop_front();
+                }
+                state.rejected.push_back(used.clone());
+            }
             same
         };
         if was_cached {
@@ -449,8 +462,11 @@ impl TokenProvider {
         Ok(())
     }
 
+    /// Starts the one fetch on its own task, so that it completes (and fills
+    /// the cache) even if every caller waiting for it gives up.
     fn start_flight(shared: Arc<ProviderShared>, fetch: FetchFuture) -> Flight {
-        async move {
+        let shared_after = shared.clone();
+        let task = async move {
             let result = shared.lead(fetch).await;
             let mut state = shared.lock_state();
             state.flight = None;
@@ -462,6 +478,19 @@ impl TokenProvider {
                 Err(_) => state.failed_at = Some(shared.clock.now()),
             }
             result
+        };
+        let handle = tokio::spawn(tracing::Instrument::in_current_span(task));
+        async move {
+            match handle.await {
+                Ok(result) => result,
+                Err(e) => {
+                    // The task panicked: forget the flight so the next call starts anew.
+                    shared_after.lock_state().flight = None;
+                    Err(Error::TokenStore(format!(
+                        "the token fetch task failed: {e}"
+                    )))
+                }
+            }
         }
         .boxed()
         .shared()
@@ -501,10 +530,23 @@ impl ProviderShared {
         result
     }
 
+    /// The store's token if it is fresh and was not rejected (a rejected one
+    /// still there is removed, compare-and-invalidate).
     async fn fresh_from_store(&self) -> Result<Option<AccessToken>, Error> {
         let key = self.credentials.client_key();
-        let token = self.store.load(key).await?;
-        Ok(token.filter(|t| self.policy.is_fresh(t, self.clock.now())))
+        let Some(token) = self.store.load(key).await? else {
+            return Ok(None);
+        };
+        let rejected = self
+            .lock_state()
+            .rejected
+            .iter()
+            .any(|r| r.same_token(&token));
+        if rejected {
+            self.store.invalidate(key, &token).await?;
+            return Ok(None);
+        }
+        Ok(Some(token).filter(|t| self.policy.is_fresh(t, self.clock.now())))
     }
 
     /// Fetches while holding the store's lock, unless another holder saved a

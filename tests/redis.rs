@@ -273,17 +273,13 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
         "the second client read Redis"
     );
 
-    let mut tasks = Vec::new();
-    for client in &clients {
-        for _ in 0..50 {
-            let c = client.clone();
-            tasks.push(tokio::spawn(async move {
-                c.query_reservation_orders(&query()).await
-            }));
-        }
-    }
-    for t in tasks {
-        t.await.unwrap().expect("replayed with the new token");
+    // Polled together: every call is sent with the old token and rejected.
+    let q = query();
+    let calls = clients
+        .iter()
+        .flat_map(|c| (0..50).map(|_| c.query_reservation_orders(&q)));
+    for result in futures::future::join_all(calls).await {
+        result.expect("replayed with the new token");
     }
     assert_eq!(
         requests_to(&server, TOKEN_PATH).await.len(),

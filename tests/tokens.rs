@@ -165,7 +165,9 @@ async fn hundred_concurrent_rejections_cause_one_refresh() {
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
         .and(header("access-token", "clt.first"))
-        .respond_with(orders_error(2190008))
+        // Held for a second, so that all 100 calls are on the wire with the
+        // old token before the first rejection comes back.
+        .respond_with(orders_error(2190008).set_delay(Duration::from_secs(1)))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -413,7 +415,7 @@ async fn wrong_credentials_fail_every_waiter_with_one_request() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_error(10013).set_delay(Duration::from_millis(300)))
+        .respond_with(token_error(10013).set_delay(Duration::from_secs(1)))
         .mount(&server)
         .await;
     // Retries on: credential errors are still tried once.
@@ -421,6 +423,7 @@ async fn wrong_credentials_fail_every_waiter_with_one_request() {
         .retry(RetryConfig::default().min_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
+    // The answer is held for a second: all 50 wait for the one fetch in flight.
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let c = client.clone();
