@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use xtask::{check, import, lint, page, spec, surface};
 
+mod bench;
+
 const HELP: &str = "\
 cargo xtask <command>
 
@@ -14,6 +16,7 @@ cargo xtask <command>
   api-surface [--check]              write openapi/api-surface.txt and openapi/goodlife.json
                                      (--check: fail when either is stale)
   lint [--spec FILE]                 the spec's own rules (operation metadata, types, formats, examples)
+  bench [--quick] [--only abcdef]    run the benchmarks and write BENCHMARKS.md (`cargo xtask bench --help`)
 ";
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         "docs-import" => docs_import(&spec_path, &rest),
         "api-surface" => api_surface(&rest),
         "lint" => run_lint(&spec_path),
+        "bench" => bench::run(&rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             ExitCode::SUCCESS

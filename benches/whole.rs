@@ -1,0 +1,326 @@
+//! The whole-process figures of issue 8, as one bench binary with modes; `cargo
+//! xtask bench` starts it (several times, as servers and as measured
+//! processes) and reads the JSON line each measuring mode prints.
+//!
+//! ```text
+//! whole serve-mock                      the sandbox (MockServer) on 127.0.0.1; prints `listening URL`
+//! whole serve-orders [--total N]        pages of N synthetic orders (default 100000), 50 a page
+//! whole calls --url URL [--concurrency C] [--seconds S]
+//!                                       (c) voucher queries from C tasks for S seconds; prints calls/s
+//! whole token [--runs R] [--calls N]    (d) N concurrent calls on a cold client, R times; token requests
+//! whole stream --url URL [--orders N]   (e) `orders_stream` over N orders; RSS before and peak after
+//! ```
+//!
+//! Servers exit when their standard input closes, and after 30 minutes at most.
+//! Every loop is bounded in count or time. Run with no mode (as `cargo bench`
+//! does) it only says how to use it.
+
+mod common;
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use douyin_goodlife::mock::{MockServer, Operation, sample};
+use douyin_goodlife::{CertificateQuery, Client, SpuQuery};
+use futures::TryStreamExt;
+use serde_json::{Value, json};
+
+/// Longest a server mode stays up.
+const SERVER_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// Longest a measuring loop runs.
+const MAX_SECONDS: f64 = 120.0;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = args.first().map(String::as_str).unwrap_or("");
+    let opt = |name: &str| -> Option<String> {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let num = |name: &str, default: u64| -> u64 {
+        opt(name)
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|_| panic!("{name} takes a number"))
+            })
+            .unwrap_or(default)
+    };
+    match mode {
+        "serve-mock" => serve(ServerKind::Mock),
+        "serve-orders" => serve(ServerKind::Orders {
+            total: num("--total", 100_000),
+        }),
+        "calls" => calls(
+            &opt("--url").expect("calls needs --url"),
+            num("--concurrency", 16) as usize,
+            (num("--seconds", 5) as f64).min(MAX_SECONDS),
+        ),
+        "token" => token(num("--runs", 10), num("--calls", 1000) as usize),
+        "stream" => stream(
+            &opt("--url").expect("stream needs --url"),
+            num("--orders", 100_000),
+        ),
+        _ => {
+            println!(
+                "whole: the whole-process benches of issue 8; run them with `cargo xtask bench` \
+                 (modes: serve-mock, serve-orders, calls, token, stream)"
+            );
+        }
+    }
+}
+
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+enum ServerKind {
+    Mock,
+    Orders { total: u64 },
+}
+
+/// Serves until standard input closes (or [`SERVER_LIFETIME`]).
+fn serve(kind: ServerKind) {
+    std::thread::spawn(|| {
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+        std::process::exit(0);
+    });
+    match kind {
+        ServerKind::Mock => {
+            let rt = multi_thread();
+            rt.block_on(async {
+                let server = MockServer::start().await;
+                println!("listening {}", server.base_url());
+                tokio::time::sleep(SERVER_LIFETIME).await;
+            });
+        }
+        ServerKind::Orders { total } => {
+            let pages = OrderPages::new(total);
+            let server = common::serve_on_thread(move |_path, body| pages.answer(body));
+            println!("listening {}", server.base_url());
+            std::thread::sleep(SERVER_LIFETIME);
+        }
+    }
+}
+
+/// Pages of `total` orders: the sandbox's 50-order page with `total` set and
+/// each `book_id` made unique per page (`P-I`), so the stream's guards see
+/// distinct pages.
+struct OrderPages {
+    total: u64,
+    /// The page's JSON cut at the 50 `book_id` values.
+    segments: Vec<Vec<u8>>,
+    /// A page with an empty `order_list`, for pages past the end.
+    empty: Bytes,
+}
+
+impl OrderPages {
+    fn new(total: u64) -> Self {
+        let page: Value = serde_json::from_slice(&common::sandbox_order_page()).expect("JSON");
+        let mut template = page.clone();
+        template["data"]["total"] = json!(total);
+        let orders = template["data"]["order_list"]
+            .as_array_mut()
+            .expect("order_list");
+        for (i, order) in orders.iter_mut().enumerate() {
+            order["book_id"] = json!(format!("@@BOOK{i}@@"));
+        }
+        let text = template.to_string();
+        let mut segments = Vec::new();
+        let mut rest = text.as_str();
+        for i in 0..orders_len(&template) {
+            let marker = format!("@@BOOK{i}@@");
+            let at = rest.find(&marker).expect("marker");
+            segments.push(rest.as_bytes()[..at].to_vec());
+            rest = &rest[at + marker.len()..];
+        }
+        segments.push(rest.as_bytes().to_vec());
+        let mut empty = page;
+        empty["data"]["total"] = json!(total);
+        empty["data"]["order_list"] = json!([]);
+        Self {
+            total,
+            segments,
+            empty: Bytes::from(empty.to_string()),
+        }
+    }
+
+    fn answer(&self, request: &[u8]) -> Bytes {
+        let page_num = serde_json::from_slice::<Value>(request)
+            .ok()
+            .and_then(|v| v["page_num"].as_u64())
+            .unwrap_or(1);
+        let per_page = (self.segments.len() - 1) as u64;
+        if page_num == 0 || (page_num - 1) * per_page >= self.total {
+            return self.empty.clone();
+        }
+        let size: usize =
+            self.segments.iter().map(Vec::len).sum::<usize>() + per_page as usize * 16;
+        let mut out = Vec::with_capacity(size);
+        for (i, segment) in self.segments.iter().enumerate() {
+            out.extend_from_slice(segment);
+            if i + 1 < self.segments.len() {
+                out.extend_from_slice(format!("{page_num}-{i}").as_bytes());
+            }
+        }
+        Bytes::from(out)
+    }
+}
+
+fn orders_len(page: &Value) -> usize {
+    page["data"]["order_list"].as_array().map_or(0, Vec::len)
+}
+
+/// (c): voucher queries (the sample user at the first merchant, server's
+/// default page) from `concurrency` tasks for `seconds`, on a client with
+/// credentials (one token fetch, cached in memory), after a warm-up round.
+fn calls(url: &str, concurrency: usize, seconds: f64) {
+    let rt = multi_thread();
+    let client = Client::builder()
+        .base_url(url)
+        .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
+        .build()
+        .expect("client");
+    let query = CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID);
+    let result = rt.block_on(async {
+        // Warm-up: the token and `concurrency` keep-alive connections.
+        let warm = (0..concurrency).map(|_| client.query_user_certificates(&query));
+        for r in futures::future::join_all(warm).await {
+            r.expect("warm-up call");
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let count = Arc::new(AtomicU64::new(0));
+        let errors = Arc::new(AtomicU64::new(0));
+        let cpu_started = common::cpu_seconds("self");
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..concurrency)
+            .map(|_| {
+                let (client, query) = (client.clone(), query.clone());
+                let (done, count, errors) = (done.clone(), count.clone(), errors.clone());
+                tokio::spawn(async move {
+                    while !done.load(Ordering::Relaxed) {
+                        match client.query_user_certificates(&query).await {
+                            Ok(page) => {
+                                std::hint::black_box(page);
+                                count.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(_) => {
+                                errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
+        done.store(true, Ordering::Relaxed);
+        for t in tasks {
+            let _ = t.await;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let calls = count.load(Ordering::Relaxed);
+        json!({
+            "mode": "calls",
+            "concurrency": concurrency,
+            "calls": calls,
+            "errors": errors.load(Ordering::Relaxed),
+            "seconds": elapsed,
+            "calls_per_second": calls as f64 / elapsed,
+            "cpu_seconds": common::cpu_seconds("self") - cpu_started,
+        })
+    });
+    println!("{result}");
+}
+
+/// (d): `calls` concurrent calls (SPU detail) on a cold client with
+/// credentials against a fresh sandbox, `runs` times; the sandbox counts the
+/// token requests.
+fn token(runs: u64, calls: usize) {
+    let rt = multi_thread();
+    for run in 0..runs {
+        let result = rt.block_on(async {
+            let server = MockServer::start().await;
+            let client = Client::builder()
+                .base_url(server.base_url())
+                .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
+                .build()
+                .expect("client");
+            let query = SpuQuery::by_spu_id(sample::ROOT_ACCOUNT_ID, sample::SPU_ID);
+            let started = Instant::now();
+            let tasks: Vec<_> = (0..calls)
+                .map(|_| {
+                    let (client, query) = (client.clone(), query.clone());
+                    tokio::spawn(async move { client.get_food_order_spu(&query).await })
+                })
+                .collect();
+            let mut ok = 0usize;
+            for t in tasks {
+                if matches!(t.await, Ok(Ok(_))) {
+                    ok += 1;
+                }
+            }
+            json!({
+                "mode": "token",
+                "run": run,
+                "calls": calls,
+                "calls_ok": ok,
+                "token_requests": server.received_count(Operation::ClientToken),
+                "business_requests": server.received_count(Operation::GetFoodOrderSpuDetail),
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        });
+        println!("{result}");
+    }
+}
+
+/// (e): every order of the window through `orders_stream` (50 a page), in
+/// this process alone; RSS before streaming and the peak (`VmHWM`) after.
+fn stream(url: &str, orders: u64) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = Client::builder()
+        .base_url(url)
+        .access_token(common::BENCH_TOKEN)
+        .build()
+        .expect("client");
+    let (rss_before, hwm_before) = common::rss_kib();
+    let result = rt.block_on(async {
+        let started = Instant::now();
+        let mut stream = client.orders_stream(common::sdk_query());
+        let mut seen = 0u64;
+        let deadline = Duration::from_secs_f64(MAX_SECONDS);
+        while let Some(order) = stream.try_next().await.expect("stream item") {
+            std::hint::black_box(&order);
+            seen += 1;
+            assert!(
+                started.elapsed() < deadline,
+                "stream took over {MAX_SECONDS} s"
+            );
+        }
+        (seen, started.elapsed().as_secs_f64())
+    });
+    let (rss_after, hwm_after) = common::rss_kib();
+    let (seen, seconds) = result;
+    assert_eq!(seen, orders, "the stream yields every order");
+    println!(
+        "{}",
+        json!({
+            "mode": "stream",
+            "orders": seen,
+            "seconds": seconds,
+            "rss_before_kib": rss_before,
+            "hwm_before_kib": hwm_before,
+            "rss_after_kib": rss_after,
+            "hwm_after_kib": hwm_after,
+        })
+    );
+}
