@@ -12,14 +12,17 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::Generator;
 use serde_json::Value;
 
 const SPEC: &str = "openapi/goodlife.yaml";
 
+include!("openapi/generation.rs");
+
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=openapi/generation.rs");
     if let Err(msg) = run() {
         // One readable line instead of a panic backtrace.
         eprintln!("error: {SPEC}: {msg}");
@@ -38,30 +41,7 @@ fn run() -> Result<(), String> {
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
 
-    let mut settings = GenerationSettings::default();
-    settings
-        .with_interface(InterfaceStyle::Positional)
-        .with_tag(TagStyle::Merged)
-        .with_inner_type(quote::quote!(crate::hooks::CallContext))
-        .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
-    // `format: password` fields (client_secret, access_token) become a type
-    // whose Debug is redacted. typify matches schemas without their metadata.
-    for min_length in [None, Some(1)] {
-        let schema = schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            format: Some("password".into()),
-            string: min_length.map(|n| {
-                Box::new(schemars::schema::StringValidation {
-                    min_length: Some(n),
-                    ..Default::default()
-                })
-            }),
-            ..Default::default()
-        };
-        settings.with_conversion(schema, "crate::Secret", std::iter::empty());
-    }
+    let settings = generation_settings();
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)

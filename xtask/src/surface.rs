@@ -4,58 +4,23 @@
 //! change in review and `--check` catches a stale copy.
 //!
 //! The client is generated here with the same progenitor settings as
-//! `build.rs` ([`settings`]; a test keeps the two in step) and the tokens are
+//! `build.rs` ([`settings`], from the one file both include) and the tokens are
 //! walked with `syn`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::Generator;
 use quote::ToTokens;
 use syn::{Fields, ImplItem, Item, Visibility};
 
-/// The progenitor settings of `build.rs`.
-pub fn settings() -> GenerationSettings {
-    let mut settings = GenerationSettings::default();
-    settings
-        .with_interface(InterfaceStyle::Positional)
-        .with_tag(TagStyle::Merged)
-        .with_inner_type(quote::quote!(crate::hooks::CallContext))
-        .with_hooks(HooksMode::Expected)
-        .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
-    // `format: password` fields (client_secret, access_token) become a type
-    // whose Debug is redacted. typify matches schemas without their metadata.
-    for min_length in [None, Some(1)] {
-        let schema = schemars::schema::SchemaObject {
-            instance_type: Some(schemars::schema::InstanceType::String.into()),
-            format: Some("password".into()),
-            string: min_length.map(|n| {
-                Box::new(schemars::schema::StringValidation {
-                    min_length: Some(n),
-                    ..Default::default()
-                })
-            }),
-            ..Default::default()
-        };
-        settings.with_conversion(schema, "crate::Secret", std::iter::empty());
-    }
-    settings
-}
+// `generation_settings()`: the same file `build.rs` includes.
+include!("../../openapi/generation.rs");
 
-/// The `build.rs` lines [`settings`] mirrors; the test `settings_match_build_rs`
-/// fails when `build.rs` changes them.
-pub const BUILD_RS_SETTINGS: &[&str] = &[
-    ".with_interface(InterfaceStyle::Positional)",
-    ".with_tag(TagStyle::Merged)",
-    ".with_inner_type(quote::quote!(crate::hooks::CallContext))",
-    ".with_hooks(HooksMode::Expected)",
-    ".with_derive(\"schemars::JsonSchema\")",
-    ".with_derive(\"PartialEq\")",
-    "format:Some(\"password\".into())",
-    "formin_lengthin[None,Some(1)]",
-    "settings.with_conversion(schema,\"crate::Secret\",std::iter::empty())",
-];
+/// The progenitor settings of the SDK (shared with `build.rs`).
+pub fn settings() -> progenitor::GenerationSettings {
+    generation_settings()
+}
 
 /// Generates the client for a spec (YAML text) and lists its public API.
 pub fn surface(spec_text: &str) -> Result<String, String> {
@@ -383,27 +348,6 @@ fn flat_path(p: &syn::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn settings_match_build_rs() {
-        let build = std::fs::read_to_string(crate::root().join("build.rs")).unwrap();
-        let build: String = build.split_whitespace().collect();
-        for line in BUILD_RS_SETTINGS {
-            assert!(
-                build.contains(line),
-                "build.rs no longer has {line}; update xtask/src/surface.rs settings()"
-            );
-        }
-        let count = build.matches(".with_").count();
-        let mirrored = BUILD_RS_SETTINGS
-            .iter()
-            .filter(|l| l.contains(".with_"))
-            .count();
-        assert_eq!(
-            count, mirrored,
-            "build.rs has a progenitor setting xtask does not mirror"
-        );
-    }
 
     #[test]
     fn surface_lists_types_fields_and_methods() {

@@ -1,0 +1,33 @@
+// How the spec becomes Rust: the one definition of the progenitor settings,
+// `include!`d by `build.rs` (the SDK's client) and `xtask/src/surface.rs` (the
+// committed API surface), so the two can never disagree.
+
+/// The progenitor settings of the SDK's generated client.
+pub fn generation_settings() -> progenitor::GenerationSettings {
+    use progenitor::{GenerationSettings, HooksMode, InterfaceStyle, TagStyle};
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        .with_inner_type(quote::quote!(crate::hooks::CallContext))
+        .with_hooks(HooksMode::Expected)
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq");
+    // `format: password` fields (client_secret, access_token) become a type
+    // whose Debug is redacted. typify matches schemas without their metadata.
+    for min_length in [None, Some(1)] {
+        let schema = schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("password".into()),
+            string: min_length.map(|n| {
+                Box::new(schemars::schema::StringValidation {
+                    min_length: Some(n),
+                    ..Default::default()
+                })
+            }),
+            ..Default::default()
+        };
+        settings.with_conversion(schema, "crate::Secret", std::iter::empty());
+    }
+    settings
+}
