@@ -132,7 +132,7 @@ pub enum Error {
         /// Attempts started before the deadline.
         attempts: u32,
     },
-    /// An `attr_value` did not decode (see [`AttrValueError`]).
+    /// An `attr_value` did not decode (see [`AttrValueError`](crate::AttrValueError)).
     #[error(transparent)]
     AttrValue(#[from] crate::attr::AttrValueError),
     /// The client is misconfigured (bad base URL, no credentials, …).

@@ -162,22 +162,28 @@ impl AccessToken {
     }
 
     /// Milliseconds since the Unix epoch of `issued_at` (for stores).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn issued_at_ms(&self) -> u64 {
         unix_ms(self.issued_at)
     }
 
     /// Milliseconds since the Unix epoch of `expires_at` (for stores).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn expires_at_ms(&self) -> Option<u64> {
         self.expires_at.map(unix_ms)
     }
 }
 
+/// Used by the Redis store only.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn unix_ms(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }
 
+/// Used by the Redis store only.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn from_unix_ms(ms: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_millis(ms)
 }
