@@ -568,3 +568,34 @@ async fn fault_matrix() {
     println!("{header}{table}");
     assert!(failures.is_empty(), "{}\n\n{table}", failures.join("\n"));
 }
+
+/// `Injection::every(n)` (the load test's 5 %) fails exactly every n-th
+/// matching request, and combines with `times`.
+#[tokio::test]
+async fn every_nth_request_fails_and_times_ends_the_rule() {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        let server = MockServer::start().await;
+        let client = Client::builder()
+            .base_url(server.base_url())
+            .access_token(server.issue_token())
+            .retry(RetryConfig::disabled())
+            .build()
+            .unwrap();
+        let rule = server
+            .inject(Fault::Status(503))
+            .on(ORDERS)
+            .every(4)
+            .times(2);
+        let mut failed = Vec::new();
+        for i in 1..=16 {
+            if client.query_reservation_orders(&day_query()).await.is_err() {
+                failed.push(i);
+            }
+        }
+        assert_eq!(failed, [4, 8], "every 4th, twice");
+        assert_eq!(rule.hits(), 2);
+        assert_eq!(server.received_count(ORDERS), 16);
+    })
+    .await
+    .expect("within 30 s");
+}
