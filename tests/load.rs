@@ -30,6 +30,27 @@ fn open_fds() -> usize {
         .unwrap_or(0)
 }
 
+/// The soft limit on open files (`/proc/self/limits`).
+fn fd_soft_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The run holds about 1,000 descriptors at its peak (the client's keep-alive
+/// pool and the sandbox's side of each connection, in this one process): under
+/// a soft limit of 1024 it would run out. Raise the soft limit (up to the hard
+/// one, which any process may do) with util-linux's `prlimit` when it is low.
+fn ensure_fd_room() -> Option<u64> {
+    if fd_soft_limit().is_some_and(|soft| soft < 4096) {
+        let _ = std::process::Command::new("prlimit")
+            .arg(format!("--pid={}", std::process::id()))
+            .arg("--nofile=4096:")
+            .status();
+    }
+    fd_soft_limit()
+}
+
 /// Counts live call tasks: +1 when a task starts, −1 when it is dropped,
 /// whether it finished or was cancelled.
 struct Live(Arc<AtomicUsize>);
@@ -73,6 +94,7 @@ async fn settle(what: &str, limit: Duration, mut f: impl FnMut() -> bool) -> boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_calls_at_256_with_5_percent_faults() {
+    let fd_limit = ensure_fd_room();
     let fds_before = open_fds();
     let metrics = tokio::runtime::Handle::current().metrics();
     let tasks_before = metrics.num_alive_tasks();
@@ -189,7 +211,7 @@ async fn ten_thousand_calls_at_256_with_5_percent_faults() {
     println!(
         "load: {CALLS} calls at {CONCURRENCY} in {} ms: {} ok, {} HTTP, {} transport, {} 2119003 \
          after {ATTEMPTS} attempts; {requests} requests ({:.1} % extra), {token_fetches} token \
-         fetch(es); fds {fds_before} -> peak {fds_peak} -> {fds_after}; tasks {tasks_before} -> {}",
+         fetch(es); fds {fds_before} -> peak {fds_peak} -> {fds_after} (soft limit {fd_limit:?}); tasks {tasks_before} -> {}",
         elapsed.as_millis(),
         tally.ok,
         tally.http,
