@@ -361,22 +361,31 @@ impl ClientBuilder {
 }
 
 fn normalize_base_url(raw: &str) -> Result<String, Error> {
+    // A URL with user info holds a credential: never echo it.
+    let shown = if raw.contains('@') { "(redacted)" } else { raw };
     let trimmed = raw.trim();
     if trimmed.chars().any(char::is_whitespace) {
         return Err(Error::Config(format!(
-            "base URL {raw:?} contains white space"
+            "base URL {shown:?} contains white space"
         )));
     }
     let url = reqwest::Url::parse(trimmed)
-        .map_err(|e| Error::Config(format!("base URL {raw:?} is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("base URL {shown:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(Error::Config(format!(
-            "base URL {raw:?} must be http(s)://host[/prefix]"
+            "base URL {shown:?} must be http(s)://host[/prefix]"
         )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Never echo the URL here: it holds a credential.
+        return Err(Error::Config(
+            "base URL must not contain user info (user:password@); authentication is the access token"
+                .into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL {raw:?} must not have a query or fragment"
+            "base URL {shown:?} must not have a query or fragment"
         )));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())

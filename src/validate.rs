@@ -43,6 +43,26 @@ pub mod limits {
     include!(concat!(env!("OUT_DIR"), "/limits.rs"));
 }
 
+/// Largest query-string value, once percent-encoded: a URL (`http::Uri`, under
+/// reqwest and hyper) holds at most 65,534 bytes, so a longer `out_spu_id` could
+/// not be sent at all. Refused before sending, naming the field.
+pub const MAX_QUERY_VALUE_BYTES: usize = 60 * 1024;
+
+/// The length of `value` percent-encoded as a query value (an upper bound:
+/// every byte other than an unreserved one counts as `%XX`).
+fn query_encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~ ".contains(&b) {
+                1
+            } else {
+                3
+            }
+        })
+        .sum()
+}
+
 /// Largest string accepted in any request field (1 MiB); longer input is refused
 /// before sending.
 pub const MAX_STRING_BYTES: usize = 1 << 20;
@@ -231,6 +251,15 @@ impl SpuQuery {
         let out_spu_id = match &self.out_spu_id {
             Some(id) => {
                 GET_FOOD_ORDER_SPU_DETAIL__OUT_SPU_ID.check_str("out_spu_id", id)?;
+                let encoded = query_encoded_len(id);
+                if encoded > MAX_QUERY_VALUE_BYTES {
+                    return Err(Error::invalid(
+                        "out_spu_id",
+                        format!(
+                            "is {encoded} bytes percent-encoded, more than the {MAX_QUERY_VALUE_BYTES} a URL has room for"
+                        ),
+                    ));
+                }
                 Some(conv("out_spu_id", id.as_str().try_into())?)
             }
             None => None,

@@ -259,3 +259,23 @@ fn malformed_base_urls_fail_clearly() {
         assert!(err.to_string().contains("base URL"), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn base_urls_with_user_info_are_refused_without_echoing_them() {
+    for bad in [
+        "https://user:hunter2@open.douyin.com",
+        "https://user@open.douyin.com",
+        "https://user:hunter2@exa mple.com",
+    ] {
+        let err = douyin_goodlife::Client::builder()
+            .base_url(bad)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, douyin_goodlife::Error::Config(_)), "{err}");
+        let shown = format!("{err} {err:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("user@"),
+            "{shown}"
+        );
+    }
+}
