@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! whole serve-mock                      the sandbox (MockServer) on 127.0.0.1; prints `listening URL`
+//! whole serve-fixed                     the sandbox's token and voucher answers, as fixed bytes
 //! whole serve-orders [--total N]        pages of N synthetic orders (default 100000), 50 a page
 //! whole calls --url URL [--concurrency C] [--seconds S]
 //!                                       (c) voucher queries from C tasks for S seconds; prints calls/s
@@ -51,6 +52,7 @@ fn main() {
     };
     match mode {
         "serve-mock" => serve(ServerKind::Mock),
+        "serve-fixed" => serve(ServerKind::Fixed),
         "serve-orders" => serve(ServerKind::Orders {
             total: num("--total", 100_000),
         }),
@@ -82,6 +84,7 @@ fn multi_thread() -> tokio::runtime::Runtime {
 
 enum ServerKind {
     Mock,
+    Fixed,
     Orders { total: u64 },
 }
 
@@ -101,6 +104,18 @@ fn serve(kind: ServerKind) {
                 tokio::time::sleep(SERVER_LIFETIME).await;
             });
         }
+        ServerKind::Fixed => {
+            let (token, vouchers) = sandbox_voucher_answers();
+            let server = common::serve_on_thread(move |path, _body| {
+                if path.starts_with(Operation::ClientToken.path()) {
+                    token.clone()
+                } else {
+                    vouchers.clone()
+                }
+            });
+            println!("listening {}", server.base_url());
+            std::thread::sleep(SERVER_LIFETIME);
+        }
         ServerKind::Orders { total } => {
             let pages = OrderPages::new(total);
             let server = common::serve_on_thread(move |_path, body| pages.answer(body));
@@ -108,6 +123,51 @@ fn serve(kind: ServerKind) {
             std::thread::sleep(SERVER_LIFETIME);
         }
     }
+}
+
+/// The sandbox's answers to a token request and to the voucher query of
+/// [`calls`] (the sample user, server's default page), as bytes.
+fn sandbox_voucher_answers() -> (Bytes, Bytes) {
+    let rt = multi_thread();
+    rt.block_on(async {
+        let server = MockServer::start().await;
+        let http = common::reqwest_like_sdk();
+        let token = http
+            .post(format!(
+                "{}{}",
+                server.base_url(),
+                Operation::ClientToken.path()
+            ))
+            .json(&json!({
+                "client_key": sample::CLIENT_KEY,
+                "client_secret": sample::CLIENT_SECRET,
+                "grant_type": "client_credential",
+            }))
+            .send()
+            .await
+            .expect("token answer")
+            .bytes()
+            .await
+            .expect("token body");
+        douyin_goodlife::decode::client_token(&token).expect("a valid token answer");
+        let vouchers = http
+            .post(format!(
+                "{}{}",
+                server.base_url(),
+                Operation::QueryUserCertificates.path()
+            ))
+            .header("access-token", server.issue_token())
+            .json(&json!({"account_id": sample::ACCOUNT_ID, "open_id": sample::OPEN_ID}))
+            .send()
+            .await
+            .expect("voucher answer")
+            .bytes()
+            .await
+            .expect("voucher body");
+        let page = douyin_goodlife::decode::user_certificates(&vouchers).expect("a valid page");
+        assert!(!page.orders.is_empty(), "the sample user has vouchers");
+        (token, vouchers)
+    })
 }
 
 /// Pages of `total` orders: the sandbox's 50-order page with `total` set and
