@@ -6,14 +6,14 @@
 //! skipped (with a message) otherwise.
 #![cfg(feature = "redis")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use douyin_goodlife::{
-    AccessToken, Client, OrderQuery, RedisTokenStore, RetryConfig, StoreLock, TokenStore,
-};
+use douyin_goodlife::{AccessToken, Client, RedisTokenStore, RetryConfig, StoreLock, TokenStore};
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -117,34 +117,6 @@ async fn redis_conn(server: &RedisServer) -> redis::aio::MultiplexedConnection {
         .expect("connect to the test redis")
 }
 
-fn token_answer(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"access_token": token, "expires_in": 7200, "error_code": 0, "description": ""},
-        "message": "success"
-    }))
-}
-
-fn orders_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": 0, "description": "success", "order_list": [], "total": 3},
-        "extra": {"error_code": 0, "logid": "L-redis"}
-    }))
-}
-
-fn query() -> OrderQuery {
-    OrderQuery::new("acc", "poi", 1_732_896_000, 1_732_982_400)
-}
-
-async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
-}
-
 fn sent_token(r: &Request) -> &str {
     r.headers
         .get("access-token")
@@ -224,14 +196,16 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.first"))
+        .respond_with(common::token_answer("clt.first", 7200))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.second").set_delay(Duration::from_millis(100)))
+        .respond_with(
+            common::token_answer("clt.second", 7200).set_delay(Duration::from_millis(100)),
+        )
         .with_priority(2)
         .mount(&server)
         .await;
@@ -247,7 +221,7 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
         .and(header("access-token", "clt.second"))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(3))
         .mount(&server)
         .await;
 
@@ -268,13 +242,13 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
         clients.push(client);
     }
     assert_eq!(
-        requests_to(&server, TOKEN_PATH).await.len(),
+        common::requests_to(&server, TOKEN_PATH).await.len(),
         1,
         "the second client read Redis"
     );
 
     // Polled together: every call is sent with the old token and rejected.
-    let q = query();
+    let q = common::order_query();
     let calls = clients
         .iter()
         .flat_map(|c| (0..50).map(|_| c.query_reservation_orders(&q)));
@@ -282,7 +256,7 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
         result.expect("replayed with the new token");
     }
     assert_eq!(
-        requests_to(&server, TOKEN_PATH).await.len(),
+        common::requests_to(&server, TOKEN_PATH).await.len(),
         2,
         "one refresh for both clients"
     );
@@ -347,7 +321,9 @@ fn redis_token_worker_process() {
         let tasks: Vec<_> = (0..CALLS_PER_PROCESS)
             .map(|_| {
                 let c = client.clone();
-                tokio::spawn(async move { c.query_reservation_orders(&query()).await })
+                tokio::spawn(
+                    async move { c.query_reservation_orders(&common::order_query()).await },
+                )
             })
             .collect();
         let mut ok = 0;
@@ -369,12 +345,14 @@ async fn four_processes_share_one_token() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.shared").set_delay(Duration::from_millis(300)))
+        .respond_with(
+            common::token_answer("clt.shared", 7200).set_delay(Duration::from_millis(300)),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(3))
         .mount(&server)
         .await;
 
@@ -416,13 +394,13 @@ async fn four_processes_share_one_token() {
         assert!(status.success(), "worker {id} failed: {status}");
     }
 
-    let token_requests = requests_to(&server, TOKEN_PATH).await;
+    let token_requests = common::requests_to(&server, TOKEN_PATH).await;
     assert_eq!(
         token_requests.len(),
         1,
         "exactly one token fetch for 4 processes"
     );
-    let calls = requests_to(&server, ORDERS_PATH).await;
+    let calls = common::requests_to(&server, ORDERS_PATH).await;
     assert_eq!(calls.len(), PROCESSES * CALLS_PER_PROCESS);
     assert!(calls.iter().all(|r| sent_token(r) == "clt.shared"));
 

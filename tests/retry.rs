@@ -3,10 +3,12 @@
 //! Backoff waits go through an injected sleeper that records the delays and
 //! returns at once, so no test waits for real backoff.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use douyin_goodlife::{Client, ClientBuilder, Error, ErrorCode, OrderQuery, RetryConfig, Sleeper};
+use douyin_goodlife::{Client, ClientBuilder, Error, ErrorCode, RetryConfig, Sleeper};
 use futures::future::BoxFuture;
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -32,24 +34,6 @@ impl Sleeper for RecordingSleeper {
         self.delays.lock().unwrap().push(delay);
         Box::pin(async {})
     }
-}
-
-fn orders_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": 0, "description": "success", "order_list": [], "total": 1},
-        "extra": {"error_code": 0, "logid": "L-ok"}
-    }))
-}
-
-fn orders_error(code: i64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": code, "description": "no"},
-        "extra": {"error_code": code, "description": "no", "logid": "L-err"}
-    }))
-}
-
-fn query() -> OrderQuery {
-    OrderQuery::new("acc", "poi", 1_732_896_000, 1_732_982_400)
 }
 
 fn builder(server: &MockServer) -> ClientBuilder {
@@ -94,7 +78,7 @@ async fn retry_storm_ends_after_the_configured_attempts_within_the_deadline() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_error(2119003))
+        .respond_with(common::orders_error(2119003))
         .mount(&server)
         .await;
     let sleeper = Arc::new(RecordingSleeper::default());
@@ -111,7 +95,10 @@ async fn retry_storm_ends_after_the_configured_attempts_within_the_deadline() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -144,7 +131,7 @@ async fn a_retry_that_would_pass_the_deadline_is_not_made() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_error(2119003))
+        .respond_with(common::orders_error(2119003))
         .mount(&server)
         .await;
     let sleeper = Arc::new(RecordingSleeper::default());
@@ -154,7 +141,10 @@ async fn a_retry_that_would_pass_the_deadline_is_not_made() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TooFrequent));
     assert_eq!(err.attempts(), 1);
     assert!(sleeper.delays().is_empty());
@@ -168,7 +158,7 @@ async fn server_error_then_success_succeeds() {
         &server,
         ResponseTemplate::new(500).set_body_string("boom"),
         1,
-        orders_ok(),
+        common::orders_ok(1),
     )
     .await;
     let sleeper = Arc::new(RecordingSleeper::default());
@@ -176,7 +166,10 @@ async fn server_error_then_success_succeeds() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    let page = client.query_reservation_orders(&query()).await.unwrap();
+    let page = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
     assert_eq!(page.total, Some(1));
     assert_eq!(hits(&server, ORDERS_PATH).await, 2);
     // Full jitter: the first delay is within [0, min_delay].
@@ -189,7 +182,7 @@ async fn server_error_then_success_succeeds() {
 async fn retryable_codes_and_statuses_are_retried_and_counted() {
     for (template, expect_code, expect_status) in [
         (
-            orders_error(2100004),
+            common::orders_error(2100004),
             Some(ErrorCode::from_code(2100004)),
             None,
         ),
@@ -206,7 +199,10 @@ async fn retryable_codes_and_statuses_are_retried_and_counted() {
             .retry(RetryConfig::default().sleeper(Arc::new(RecordingSleeper::default())))
             .build()
             .unwrap();
-        let err = client.query_reservation_orders(&query()).await.unwrap_err();
+        let err = client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err();
         assert_eq!(err.attempts(), 3, "{err:?}");
         assert_eq!(err.code(), expect_code);
         match (expect_status, &err) {
@@ -225,7 +221,7 @@ async fn non_retryable_codes_are_tried_once() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path(ORDERS_PATH))
-            .respond_with(orders_error(code))
+            .respond_with(common::orders_error(code))
             .mount(&server)
             .await;
         let sleeper = Arc::new(RecordingSleeper::default());
@@ -233,7 +229,10 @@ async fn non_retryable_codes_are_tried_once() {
             .retry(RetryConfig::default().sleeper(sleeper.clone()))
             .build()
             .unwrap();
-        let err = client.query_reservation_orders(&query()).await.unwrap_err();
+        let err = client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Some(ErrorCode::from_code(code)));
         assert!(!err.is_retryable(), "{code}");
         assert_eq!(err.attempts(), 1);
@@ -260,7 +259,10 @@ async fn wrong_credentials_10013_is_tried_once() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TokenWrongCredentials));
     assert_eq!(err.attempts(), 1);
     assert_eq!(hits(&server, TOKEN_PATH).await, 1);
@@ -275,7 +277,7 @@ async fn retry_after_is_honoured() {
         &server,
         ResponseTemplate::new(429).insert_header("retry-after", "7"),
         1,
-        orders_ok(),
+        common::orders_ok(1),
     )
     .await;
     let sleeper = Arc::new(RecordingSleeper::default());
@@ -283,7 +285,10 @@ async fn retry_after_is_honoured() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
     assert_eq!(sleeper.delays(), [Duration::from_secs(7)]);
 }
 
@@ -301,7 +306,10 @@ async fn retry_after_past_the_deadline_returns_at_once() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -322,7 +330,7 @@ async fn the_overall_deadline_is_a_typed_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_ok().set_delay(Duration::from_secs(3)))
+        .respond_with(common::orders_ok(1).set_delay(Duration::from_secs(3)))
         .mount(&server)
         .await;
     let client = builder(&server)
@@ -330,7 +338,10 @@ async fn the_overall_deadline_is_a_typed_error() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -351,9 +362,9 @@ async fn a_timed_out_attempt_is_retried() {
     let server = MockServer::start().await;
     answer_in_sequence(
         &server,
-        orders_ok().set_delay(Duration::from_secs(3)),
+        common::orders_ok(1).set_delay(Duration::from_secs(3)),
         1,
-        orders_ok(),
+        common::orders_ok(1),
     )
     .await;
     let client = builder(&server)
@@ -362,7 +373,10 @@ async fn a_timed_out_attempt_is_retried() {
         .build()
         .unwrap();
     let started = Instant::now();
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
     assert_eq!(hits(&server, ORDERS_PATH).await, 2);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
@@ -381,7 +395,10 @@ async fn connection_refused_is_retried_then_typed() {
         .retry(RetryConfig::default().sleeper(sleeper.clone()))
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -400,12 +417,15 @@ async fn connection_refused_is_retried_then_typed() {
 #[tokio::test]
 async fn disabled_retries_make_one_attempt() {
     let server = MockServer::start().await;
-    answer_in_sequence(&server, ResponseTemplate::new(500), 1, orders_ok()).await;
+    answer_in_sequence(&server, ResponseTemplate::new(500), 1, common::orders_ok(1)).await;
     let client = builder(&server)
         .retry(RetryConfig::disabled())
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -441,7 +461,10 @@ async fn seeded_jitter_is_reproducible_and_full() {
             )
             .build()
             .unwrap();
-        client.query_reservation_orders(&query()).await.unwrap_err();
+        client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err();
         sleeper.delays()
     }
     let a = delays_with_seed(7).await;

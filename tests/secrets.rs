@@ -2,6 +2,8 @@
 //! the client, the builder, credentials, tokens or any error, and not in any
 //! log line, even when the server echoes them back.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -38,24 +40,6 @@ fn show_error(e: &Error) -> String {
     shown
 }
 
-fn token_answer(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"access_token": token, "expires_in": 7200, "error_code": 0, "description": ""},
-        "message": "success"
-    }))
-}
-
-fn orders_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": 0, "description": "success", "order_list": [], "total": 0},
-        "extra": {"error_code": 0, "logid": "L-traced"}
-    }))
-}
-
-fn query() -> OrderQuery {
-    OrderQuery::new("acc", "poi", 1_732_896_000, 1_732_982_400)
-}
-
 fn creds(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .base_url(server.uri())
@@ -69,7 +53,7 @@ async fn debug_of_clients_builders_credentials_and_tokens_is_redacted() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN))
+        .respond_with(common::token_answer(TOKEN, 7200))
         .mount(&server)
         .await;
 
@@ -231,7 +215,10 @@ async fn no_error_shows_the_secret_or_a_token() {
             .unwrap();
         check(
             "business",
-            client.query_reservation_orders(&query()).await.unwrap_err(),
+            client
+                .query_reservation_orders(&common::order_query())
+                .await
+                .unwrap_err(),
         );
     }
 
@@ -249,14 +236,17 @@ async fn no_error_shows_the_secret_or_a_token() {
         .unwrap();
     check(
         "transport",
-        client.query_reservation_orders(&query()).await.unwrap_err(),
+        client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err(),
     );
 
     // Deadline: the token endpoint is too slow.
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN).set_delay(Duration::from_secs(2)))
+        .respond_with(common::token_answer(TOKEN, 7200).set_delay(Duration::from_secs(2)))
         .mount(&server)
         .await;
     let client = creds(&server)
@@ -265,7 +255,10 @@ async fn no_error_shows_the_secret_or_a_token() {
         .unwrap();
     check(
         "deadline",
-        client.query_reservation_orders(&query()).await.unwrap_err(),
+        client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err(),
     );
 
     // InvalidRequest: refused before sending.
@@ -365,14 +358,14 @@ async fn logs_have_call_spans_and_never_a_secret() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN))
+        .respond_with(common::token_answer(TOKEN, 7200))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer(TOKEN2))
+        .respond_with(common::token_answer(TOKEN2, 7200))
         .with_priority(2)
         .mount(&server)
         .await;
@@ -388,11 +381,14 @@ async fn logs_have_call_spans_and_never_a_secret() {
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
         .and(header("access-token", TOKEN2))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(0))
         .mount(&server)
         .await;
     let client = creds(&server).build().unwrap();
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
 
     // A failing token fetch that echoes the secret.
     let failing = MockServer::start().await;
@@ -404,7 +400,7 @@ async fn logs_have_call_spans_and_never_a_secret() {
     creds(&failing)
         .build()
         .unwrap()
-        .query_reservation_orders(&query())
+        .query_reservation_orders(&common::order_query())
         .await
         .unwrap_err();
 
@@ -428,11 +424,11 @@ async fn logs_have_call_spans_and_never_a_secret() {
             l.contains("douyin_goodlife.call{")
                 && !l.contains("token_fetch{")
                 && l.contains(" close ")
-                && l.contains("L-traced")
+                && l.contains("L-ok")
         })
         .collect();
     assert_eq!(closes.len(), 1, "one span per call:\n{logs}");
-    for field in ["attempt=2", "code=0", "logid=\"L-traced\"", "elapsed_ms="] {
+    for field in ["attempt=2", "code=0", "logid=\"L-ok\"", "elapsed_ms="] {
         assert_eq!(
             closes[0].matches(field).count(),
             1,

@@ -2,12 +2,14 @@
 //! callers, one refresh for any number of concurrent rejections, early refresh
 //! on an injected clock, failures shared by every waiter and never looped.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use douyin_goodlife::{
     AccessToken, Client, ClientBuilder, Clock, Error, ErrorClass, ErrorCode, ManualClock,
-    MemoryTokenStore, OrderQuery, RefreshPolicy, RetryConfig,
+    MemoryTokenStore, RefreshPolicy, RetryConfig,
 };
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
@@ -18,13 +20,6 @@ const ORDERS_PATH: &str = "/goodlife/v1/comprehensive/trade/query/order/";
 const KEY: &str = "aw-test-key";
 const SECRET: &str = "test-secret-0123";
 
-fn token_answer(token: &str, expires_in: i64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"access_token": token, "expires_in": expires_in, "error_code": 0, "description": ""},
-        "message": "success"
-    }))
-}
-
 fn token_error(code: i64) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "data": {"error_code": code, "description": "token endpoint says no"},
@@ -32,39 +27,11 @@ fn token_error(code: i64) -> ResponseTemplate {
     }))
 }
 
-fn orders_ok() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": 0, "description": "success", "order_list": [], "total": 7},
-        "extra": {"error_code": 0, "description": "success", "logid": "L-ok", "now": 1}
-    }))
-}
-
-fn orders_error(code: i64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"error_code": code, "description": "no"},
-        "extra": {"error_code": code, "description": "no", "logid": "L-err"}
-    }))
-}
-
-fn query() -> OrderQuery {
-    OrderQuery::new("acc", "poi", 1_732_896_000, 1_732_982_400)
-}
-
 fn builder(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .base_url(server.uri())
         .credentials(KEY, SECRET)
         .retry(RetryConfig::disabled())
-}
-
-async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == p)
-        .collect()
 }
 
 fn token_header(r: &Request) -> Option<&str> {
@@ -80,12 +47,12 @@ async fn thousand_concurrent_cold_calls_fetch_one_token() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.one", 7200).set_delay(Duration::from_millis(200)))
+        .respond_with(common::token_answer("clt.one", 7200).set_delay(Duration::from_millis(200)))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(7))
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
@@ -93,7 +60,7 @@ async fn thousand_concurrent_cold_calls_fetch_one_token() {
     let tasks: Vec<_> = (0..1000)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.query_reservation_orders(&query()).await })
+            tokio::spawn(async move { c.query_reservation_orders(&common::order_query()).await })
         })
         .collect();
     for task in tasks {
@@ -101,9 +68,9 @@ async fn thousand_concurrent_cold_calls_fetch_one_token() {
         assert_eq!(page.total, Some(7));
     }
 
-    let token_requests = requests_to(&server, TOKEN_PATH).await;
+    let token_requests = common::requests_to(&server, TOKEN_PATH).await;
     assert_eq!(token_requests.len(), 1, "exactly one token request");
-    let calls = requests_to(&server, ORDERS_PATH).await;
+    let calls = common::requests_to(&server, ORDERS_PATH).await;
     assert_eq!(calls.len(), 1000);
     assert!(calls.iter().all(|r| token_header(r) == Some("clt.one")));
 }
@@ -113,7 +80,7 @@ async fn token_request_wire() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.wire", 7200))
+        .respond_with(common::token_answer("clt.wire", 7200))
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new(start()));
@@ -126,7 +93,7 @@ async fn token_request_wire() {
         Some(start() + Duration::from_secs(7200))
     );
 
-    let reqs = requests_to(&server, TOKEN_PATH).await;
+    let reqs = common::requests_to(&server, TOKEN_PATH).await;
     assert_eq!(reqs.len(), 1);
     let r = &reqs[0];
     let body: Value = serde_json::from_slice(&r.body).unwrap();
@@ -143,7 +110,7 @@ async fn token_request_wire() {
 
     // Cached: asking again fetches nothing.
     client.access_token().await.unwrap();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,14 +118,16 @@ async fn hundred_concurrent_rejections_cause_one_refresh() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.first", 7200))
+        .respond_with(common::token_answer("clt.first", 7200))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.second", 7200).set_delay(Duration::from_millis(100)))
+        .respond_with(
+            common::token_answer("clt.second", 7200).set_delay(Duration::from_millis(100)),
+        )
         .with_priority(2)
         .mount(&server)
         .await;
@@ -167,13 +136,13 @@ async fn hundred_concurrent_rejections_cause_one_refresh() {
         .and(header("access-token", "clt.first"))
         // Held for a second, so that all 100 calls are on the wire with the
         // old token before the first rejection comes back.
-        .respond_with(orders_error(2190008).set_delay(Duration::from_secs(1)))
+        .respond_with(common::orders_error(2190008).set_delay(Duration::from_secs(1)))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
         .and(header("access-token", "clt.second"))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(7))
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
@@ -185,7 +154,7 @@ async fn hundred_concurrent_rejections_cause_one_refresh() {
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.query_reservation_orders(&query()).await })
+            tokio::spawn(async move { c.query_reservation_orders(&common::order_query()).await })
         })
         .collect();
     for task in tasks {
@@ -194,11 +163,11 @@ async fn hundred_concurrent_rejections_cause_one_refresh() {
     }
 
     assert_eq!(
-        requests_to(&server, TOKEN_PATH).await.len(),
+        common::requests_to(&server, TOKEN_PATH).await.len(),
         2,
         "one fetch, one refresh"
     );
-    let calls = requests_to(&server, ORDERS_PATH).await;
+    let calls = common::requests_to(&server, ORDERS_PATH).await;
     let first = calls
         .iter()
         .filter(|r| token_header(r) == Some("clt.first"))
@@ -219,12 +188,12 @@ async fn a_second_token_rejection_is_returned() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.any", 7200))
+        .respond_with(common::token_answer("clt.any", 7200))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_error(28001003))
+        .respond_with(common::orders_error(28001003))
         .mount(&server)
         .await;
     // Retries on: a token error is still replayed once only.
@@ -232,7 +201,10 @@ async fn a_second_token_rejection_is_returned() {
         .retry(RetryConfig::default().min_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -245,8 +217,8 @@ async fn a_second_token_rejection_is_returned() {
     );
     assert_eq!(err.attempts(), 2);
     assert_eq!(err.logid(), Some("L-err"));
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
-    assert_eq!(requests_to(&server, ORDERS_PATH).await.len(), 2);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(common::requests_to(&server, ORDERS_PATH).await.len(), 2);
 }
 
 #[tokio::test]
@@ -254,7 +226,7 @@ async fn a_fixed_token_is_never_refreshed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_error(2190008))
+        .respond_with(common::orders_error(2190008))
         .mount(&server)
         .await;
     let client = Client::builder()
@@ -262,10 +234,13 @@ async fn a_fixed_token_is_never_refreshed() {
         .access_token("clt.fixed")
         .build()
         .unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::AccessTokenExpired));
     assert_eq!(err.attempts(), 1);
-    assert!(requests_to(&server, TOKEN_PATH).await.is_empty());
+    assert!(common::requests_to(&server, TOKEN_PATH).await.is_empty());
     let t = client.access_token().await.unwrap();
     assert_eq!((t.expose_secret(), t.expires_at()), ("clt.fixed", None));
 }
@@ -274,7 +249,10 @@ async fn a_fixed_token_is_never_refreshed() {
 async fn no_token_configured_is_a_config_error_before_sending() {
     let server = MockServer::start().await;
     let client = Client::builder().base_url(server.uri()).build().unwrap();
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::Config(ref m) if m.contains("credentials")),
         "{err}"
@@ -288,36 +266,45 @@ async fn token_near_expiry_is_refreshed_before_a_call_fails() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.old", 7200))
+        .respond_with(common::token_answer("clt.old", 7200))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.new", 7200))
+        .respond_with(common::token_answer("clt.new", 7200))
         .with_priority(2)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(7))
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new(start()));
     let client = builder(&server).clock(clock.clone()).build().unwrap();
 
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
     // 601 s left: more than the margin, min(10 min, 10 % of 7200 s) = 600 s.
     clock.advance(Duration::from_secs(7200 - 601));
-    client.query_reservation_orders(&query()).await.unwrap();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
 
     // 599 s left: refreshed before the call, which carries the new token.
     clock.advance(Duration::from_secs(2));
-    client.query_reservation_orders(&query()).await.unwrap();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
-    let calls = requests_to(&server, ORDERS_PATH).await;
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 2);
+    let calls = common::requests_to(&server, ORDERS_PATH).await;
     let sent: Vec<_> = calls.iter().map(|r| token_header(r).unwrap()).collect();
     assert_eq!(sent, ["clt.old", "clt.old", "clt.new"]);
     let t = client.access_token().await.unwrap();
@@ -332,7 +319,7 @@ async fn refresh_margin_is_configurable() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.x", 1000))
+        .respond_with(common::token_answer("clt.x", 1000))
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new(start()));
@@ -344,10 +331,10 @@ async fn refresh_margin_is_configurable() {
     client.access_token().await.unwrap();
     clock.advance(Duration::from_secs(499));
     client.access_token().await.unwrap();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
     clock.advance(Duration::from_secs(2));
     client.access_token().await.unwrap();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 2);
 }
 
 #[tokio::test]
@@ -355,7 +342,7 @@ async fn failed_early_refresh_keeps_the_valid_token_and_is_not_looped() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.old", 7200))
+        .respond_with(common::token_answer("clt.old", 7200))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -368,40 +355,52 @@ async fn failed_early_refresh_keeps_the_valid_token_and_is_not_looped() {
         .await;
     Mock::given(method("POST"))
         .and(path(ORDERS_PATH))
-        .respond_with(orders_ok())
+        .respond_with(common::orders_ok(7))
         .mount(&server)
         .await;
     let clock = Arc::new(ManualClock::new(start()));
     let client = builder(&server).clock(clock.clone()).build().unwrap();
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
 
     clock.advance(Duration::from_secs(7000));
     // The refresh is refused, the still-valid token carries the calls.
     for _ in 0..5 {
-        client.query_reservation_orders(&query()).await.unwrap();
+        client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap();
     }
     assert_eq!(
-        requests_to(&server, TOKEN_PATH).await.len(),
+        common::requests_to(&server, TOKEN_PATH).await.len(),
         2,
         "one failed refresh, not five"
     );
 
     clock.advance(Duration::from_secs(31));
-    client.query_reservation_orders(&query()).await.unwrap();
+    client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap();
     assert_eq!(
-        requests_to(&server, TOKEN_PATH).await.len(),
+        common::requests_to(&server, TOKEN_PATH).await.len(),
         3,
         "tried again after 30 s"
     );
 
     // Expired: the refusal now reaches the caller, as rate limited.
     clock.advance(Duration::from_secs(200));
-    let err = client.query_reservation_orders(&query()).await.unwrap_err();
+    let err = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(ErrorCode::TokenRateLimited));
     assert_eq!(err.code().unwrap().class(), ErrorClass::RateLimited);
     assert!(!err.is_retryable());
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 4);
-    let sent: Vec<_> = requests_to(&server, ORDERS_PATH)
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 4);
+    let sent: Vec<_> = common::requests_to(&server, ORDERS_PATH)
         .await
         .iter()
         .map(|r| token_header(r).unwrap().to_string())
@@ -427,7 +426,7 @@ async fn wrong_credentials_fail_every_waiter_with_one_request() {
     let tasks: Vec<_> = (0..50)
         .map(|_| {
             let c = client.clone();
-            tokio::spawn(async move { c.query_reservation_orders(&query()).await })
+            tokio::spawn(async move { c.query_reservation_orders(&common::order_query()).await })
         })
         .collect();
     for task in tasks {
@@ -446,12 +445,12 @@ async fn wrong_credentials_fail_every_waiter_with_one_request() {
         assert_eq!(err.code().unwrap().class(), ErrorClass::Credentials);
         assert_eq!(err.attempts(), 1);
     }
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
-    assert!(requests_to(&server, ORDERS_PATH).await.is_empty());
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert!(common::requests_to(&server, ORDERS_PATH).await.is_empty());
 
     // The failure is not cached: the next call asks again, once.
     client.access_token().await.unwrap_err();
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 2);
 }
 
 #[tokio::test]
@@ -487,10 +486,13 @@ async fn token_endpoint_codes_are_typed_and_not_retried() {
         let err = client.access_token().await.unwrap_err();
         assert_eq!(err.code(), Some(expected), "{code}");
         assert_eq!(expected.class(), class);
-        let err = client.query_reservation_orders(&query()).await.unwrap_err();
+        let err = client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), Some(expected), "{code}");
         assert_eq!(
-            requests_to(&server, TOKEN_PATH).await.len(),
+            common::requests_to(&server, TOKEN_PATH).await.len(),
             2,
             "{code}: once per call"
         );
@@ -529,7 +531,7 @@ async fn clients_sharing_a_store_share_the_token() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(TOKEN_PATH))
-        .respond_with(token_answer("clt.shared", 7200))
+        .respond_with(common::token_answer("clt.shared", 7200))
         .mount(&server)
         .await;
     let store = Arc::new(MemoryTokenStore::new());
@@ -538,5 +540,5 @@ async fn clients_sharing_a_store_share_the_token() {
     let ta: AccessToken = a.access_token().await.unwrap();
     let tb = b.access_token().await.unwrap();
     assert_eq!(ta.expose_secret(), tb.expose_secret());
-    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
 }
