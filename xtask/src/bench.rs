@@ -256,21 +256,27 @@ fn run_all(root: &Path, opts: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&bench_dir).map_err(|e| format!("{}: {e}", bench_dir.display()))?;
     let machine = Machine::read(root);
     eprintln!("bench: {}", machine.line());
-    eprintln!("bench: building the bench targets (release)");
-    let exes = build_benches(root)?;
     let mut report = Report::default();
+    let exes = if "abcde".chars().any(|f| opts.wants(f)) {
+        eprintln!("bench: building the bench targets (release)");
+        Some(build_benches(root)?)
+    } else {
+        None
+    };
 
-    if opts.wants('a') || opts.wants('b') {
-        criterion_figures(root, &exes.client, &bench_dir, opts, &mut report)?;
-    }
-    if opts.wants('c') {
-        python_peer(root, &exes.whole, &bench_dir, opts, &mut report)?;
-    }
-    if opts.wants('d') {
-        single_flight(&exes.whole, opts, &mut report)?;
-    }
-    if opts.wants('e') {
-        streaming(&exes.whole, opts, &mut report)?;
+    if let Some(exes) = &exes {
+        if opts.wants('a') || opts.wants('b') {
+            criterion_figures(root, &exes.client, &bench_dir, opts, &mut report)?;
+        }
+        if opts.wants('c') {
+            python_peer(root, &exes.whole, &bench_dir, opts, &mut report)?;
+        }
+        if opts.wants('d') {
+            single_flight(&exes.whole, opts, &mut report)?;
+        }
+        if opts.wants('e') {
+            streaming(&exes.whole, opts, &mut report)?;
+        }
     }
     if opts.wants('f') {
         build_cost(root, opts, &mut report)?;
