@@ -539,7 +539,10 @@ fn criterion_figures(
             ));
             if ratio > 1.10 {
                 notes.push(format!(
-                    "Missed at concurrency {c}: see \"Where the time goes\" below."
+                    "Missed at concurrency {c}: the SDK's own work per call is broken down in the last \
+                     line (concurrency 1); criterion runs `baseline` and `sdk` one after the other, \
+                     so a change of load between them (see the load averages above) moves this \
+                     ratio."
                 ));
             }
         }
