@@ -7,7 +7,9 @@
 //! Also: TLS certificates are verified by default, and nothing in the SDK turns
 //! that off.
 
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use douyin_goodlife::mock::{Fault, MockServer, Operation, sample};
@@ -32,42 +34,10 @@ const CANARY: &str = "CANARY";
 
 // ---- capture ---------------------------------------------------------------
 
-/// Writes formatted events into a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 /// Every log line of this test binary, at TRACE, from every crate, span
 /// opens and closes included.
-fn logs() -> &'static Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-            .with_ansi(false)
-            .with_writer(capture.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
-        capture
-    })
+fn logs() -> &'static common::Capture {
+    common::capture_logs(tracing_subscriber::fmt::format::FmtSpan::FULL)
 }
 
 /// Everything shown, with where it came from.
@@ -696,7 +666,7 @@ async fn no_canary_in_any_output() {
 
         let printed = drive_the_cli(&server, &mut shown).await;
 
-        let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
+        let logs = capture.text();
         assert!(
             logs.contains("douyin_goodlife.call") && logs.contains("token_fetch"),
             "TRACE logs were captured"

@@ -5,8 +5,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use douyin_goodlife::{
@@ -312,43 +311,11 @@ async fn no_error_shows_the_secret_or_a_token() {
     );
 }
 
-/// Writes formatted events into a shared buffer.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 /// Every log line of this test binary, at TRACE, from every crate. Installed
 /// globally by the first test that runs, so that all tests here (and their
 /// failures echoing the canaries) are logged into it.
-fn logs() -> &'static Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE.get_or_init(|| {
-        let capture = Capture::default();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .with_ansi(false)
-            .with_writer(capture.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
-        capture
-    })
+fn logs() -> &'static common::Capture {
+    common::capture_logs(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
 }
 
 #[tokio::test]
@@ -404,7 +371,7 @@ async fn logs_have_call_spans_and_never_a_secret() {
         .await
         .unwrap_err();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert_clean("logs", &logs);
     // One span per call, with its fields.
     for expected in [
