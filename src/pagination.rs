@@ -85,6 +85,7 @@ use crate::client::Client;
 use crate::enums::PageDimension;
 use crate::error::Error;
 use crate::request::{CertificateQuery, OrderQuery};
+use crate::response::Response;
 use crate::types;
 use crate::validate::limits;
 
@@ -244,6 +245,22 @@ struct RawPage<T> {
     server_time: Option<i64>,
 }
 
+impl<T> RawPage<T> {
+    /// A page from one answer: its items and `total` (picked by `parts`), and
+    /// the answer's logid and server time.
+    fn from_response<D>(resp: Response<D>, parts: impl FnOnce(D) -> (Vec<T>, Option<i64>)) -> Self {
+        let logid = resp.logid().map(str::to_string);
+        let server_time = resp.server_time();
+        let (items, total) = parts(resp.into_data());
+        RawPage {
+            items,
+            total,
+            logid,
+            server_time,
+        }
+    }
+}
+
 /// What differs between the paged endpoints.
 trait Listing: Send + Sync + 'static {
     type Item: Send + 'static;
@@ -298,15 +315,7 @@ impl Listing for OrderListing {
         Box::pin(async move {
             let query = self.query.clone().page_num(page_number("page_num", page)?);
             let resp = client.query_reservation_orders(&query).await?;
-            let logid = resp.logid().map(str::to_string);
-            let server_time = resp.server_time();
-            let data = resp.into_data();
-            Ok(RawPage {
-                items: data.order_list,
-                total: data.total,
-                logid,
-                server_time,
-            })
+            Ok(RawPage::from_response(resp, |d| (d.order_list, d.total)))
         })
     }
 
@@ -354,15 +363,7 @@ impl Listing for CertificateListing {
         Box::pin(async move {
             let query = self.query.clone().page(page_number("page", page)?);
             let resp = client.query_user_certificates(&query).await?;
-            let logid = resp.logid().map(str::to_string);
-            let server_time = resp.server_time();
-            let data = resp.into_data();
-            Ok(RawPage {
-                items: data.orders,
-                total: data.total,
-                logid,
-                server_time,
-            })
+            Ok(RawPage::from_response(resp, |d| (d.orders, d.total)))
         })
     }
 

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use clap::Args;
 use douyin_goodlife::pagination::{Page, PageStream};
-use douyin_goodlife::{CertificateQuery, OrderQuery, SpuQuery};
+use douyin_goodlife::{CertificateQuery, Client, Error, OrderQuery, Response, SpuQuery};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -103,20 +103,14 @@ pub async fn orders(cli: &Cli, args: &OrdersArgs) -> u8 {
     if let Some(id) = &args.book_id {
         query = query.book_id(id);
     }
-    if let Err(e) = query.validate() {
-        return report(&e);
-    }
-    let client = match cli.client() {
+    let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,
         Err(code) => return code,
     };
     if args.all {
         return collect_all(client.orders_stream(query).pages()).await;
     }
-    match client.query_reservation_orders(&query).await {
-        Ok(page) => print_json(page.data()),
-        Err(e) => report(&e),
-    }
+    answer(client.query_reservation_orders(&query).await)
 }
 
 pub async fn spu(cli: &Cli, args: &SpuArgs) -> u8 {
@@ -127,17 +121,11 @@ pub async fn spu(cli: &Cli, args: &SpuArgs) -> u8 {
     if let Some(id) = &args.out_spu_id {
         query = query.out_spu_id(id);
     }
-    if let Err(e) = query.validate() {
-        return report(&e);
-    }
-    let client = match cli.client() {
+    let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match client.get_food_order_spu(&query).await {
-        Ok(page) => print_json(page.data()),
-        Err(e) => report(&e),
-    }
+    answer(client.get_food_order_spu(&query).await)
 }
 
 pub async fn certificates(cli: &Cli, args: &CertificatesArgs) -> u8 {
@@ -163,24 +151,35 @@ pub async fn certificates(cli: &Cli, args: &CertificatesArgs) -> u8 {
     if let Some(a) = &args.life_account {
         query = query.life_account(a);
     }
-    if let Err(e) = query.validate() {
-        return report(&e);
-    }
-    let client = match cli.client() {
+    let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,
         Err(code) => return code,
     };
     if args.all {
         return collect_all(client.certificates_stream(query).pages()).await;
     }
-    match client.query_user_certificates(&query).await {
+    answer(client.query_user_certificates(&query).await)
+}
+
+/// Reads every page, with a progress bar on stderr when it is a terminal, and
+/// prints the items as one JSON array. On an error nothing goes to stdout.
+/// The client for a query that passed validation; otherwise the exit code
+/// (nothing is sent for invalid input).
+fn checked_client(cli: &Cli, validation: Result<(), Error>) -> Result<Client, u8> {
+    if let Err(e) = validation {
+        return Err(report(&e));
+    }
+    cli.client()
+}
+
+/// Prints one page's `data` object, or reports the error; the exit code.
+fn answer<T: Serialize>(result: Result<Response<T>, Error>) -> u8 {
+    match result {
         Ok(page) => print_json(page.data()),
         Err(e) => report(&e),
     }
 }
 
-/// Reads every page, with a progress bar on stderr when it is a terminal, and
-/// prints the items as one JSON array. On an error nothing goes to stdout.
 async fn collect_all<T: Serialize>(mut pages: PageStream<T>) -> u8 {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(0);
