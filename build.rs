@@ -3,6 +3,8 @@
 //! * `OUT_DIR/codegen.rs`: the progenitor client and its types.
 //! * `OUT_DIR/error_codes.rs`: the `ErrorCode` enum and the per-operation error
 //!   table, from the spec's `x-error-code-catalog` and `x-error-codes`.
+//!//! * `OUT_DIR/operations.rs`: per operation, the spec as data, a request type,
+//!   the envelope of its answer, a `Client` method and a stream (build/operations.rs).
 //! * `OUT_DIR/limits.rs`: the schema keywords (`minimum`, `maximum`, `minLength`)
 //!   of every request field, so request validation moves with the spec.
 //!
@@ -19,10 +21,14 @@ const SPEC: &str = "openapi/goodlife.yaml";
 
 include!("openapi/generation.rs");
 
+#[path = "build/operations.rs"]
+mod operations;
+
 fn main() {
     println!("cargo:rerun-if-changed={SPEC}");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=openapi/generation.rs");
+    println!("cargo:rerun-if-changed=build/operations.rs");
     if let Err(msg) = run() {
         // One readable line instead of a panic backtrace.
         eprintln!("error: {SPEC}: {msg}");
@@ -49,6 +55,7 @@ fn run() -> Result<(), String> {
     let ast: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     write(&out.join("codegen.rs"), &prettyplease::unparse(&ast))?;
+    write(&out.join("operations.rs"), &operations::operations(&raw, &ast)?)?;
 
     write(&out.join("error_codes.rs"), &error_codes(&raw)?)?;
     write(&out.join("limits.rs"), &limits(&raw)?)?;

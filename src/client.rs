@@ -9,16 +9,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
-use progenitor_client::{Error as GenError, ResponseValue};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use crate::clock::{Clock, SystemClock};
-use crate::envelope::{self, Envelope};
+use crate::Operation;
 use crate::error::{Error, capped_body};
-use crate::generated;
-use crate::hooks::{CallContext, LOGID};
-use crate::request::{CertificateQuery, OrderQuery, SpuQuery};
+use crate::hooks::LOGID;
+use crate::operation::RawRequest;
+use crate::request::SpuQuery;
+use crate::spec::OperationSpec;
 use crate::response::Response;
 use crate::retry::{self, Failure, RetryConfig};
 use crate::token::{
@@ -78,7 +78,18 @@ struct Inner {
     http: reqwest::Client,
     tokens: Tokens,
     retry: RetryConfig,
+    retry_overrides: Vec<(Operation, RetryConfig)>,
     deadline: Duration,
+}
+
+impl Inner {
+    /// The retry configuration of `operation`: its override, else the client's.
+    fn retry_for(&self, operation: Operation) -> &RetryConfig {
+        self.retry_overrides
+            .iter()
+            .find(|(op, _)| *op == operation)
+            .map_or(&self.retry, |(_, c)| c)
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -132,6 +143,7 @@ pub struct ClientBuilder {
     deadline: Duration,
     http: Option<reqwest::Client>,
     retry: RetryConfig,
+    retry_overrides: Vec<(Operation, RetryConfig)>,
     store: Option<Arc<dyn TokenStore>>,
     clock: Arc<dyn Clock>,
     refresh: RefreshPolicy,
@@ -163,6 +175,7 @@ impl Default for ClientBuilder {
             deadline: DEFAULT_DEADLINE,
             http: None,
             retry: RetryConfig::default(),
+            retry_overrides: Vec::new(),
             store: None,
             clock: Arc::new(SystemClock),
             refresh: RefreshPolicy::default(),
@@ -291,6 +304,26 @@ impl ClientBuilder {
         self
     }
 
+    /// How calls of one operation are retried, instead of
+    /// [`retry`](Self::retry): for example the verify page's own plan,
+    /// [`RetryConfig::documented`].
+    ///
+    /// ```
+    /// use douyin_goodlife::{Client, Operation, RetryConfig};
+    ///
+    /// let plan = RetryConfig::documented(Operation::CertificateVerify).unwrap_or_default();
+    /// let client = Client::builder()
+    ///     .access_token("clt.xxx")
+    ///     .retry_for(Operation::CertificateVerify, plan)
+    ///     .build()?;
+    /// # Ok::<(), douyin_goodlife::Error>(())
+    /// ```
+    pub fn retry_for(mut self, operation: Operation, retry: RetryConfig) -> Self {
+        self.retry_overrides.retain(|(op, _)| *op != operation);
+        self.retry_overrides.push((operation, retry));
+        self
+    }
+
     /// Where tokens are shared (default: a [`MemoryTokenStore`] of this client
     /// alone). Give several clients, or processes with
     /// [`RedisTokenStore`](crate::RedisTokenStore), one store so that they use
@@ -354,6 +387,7 @@ impl ClientBuilder {
                 http,
                 tokens,
                 retry: self.retry,
+                retry_overrides: self.retry_overrides,
                 deadline: self.deadline,
             }),
         })
@@ -401,11 +435,12 @@ fn default_http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest:
         .timeout(timeout)
         .connect_timeout(connect_timeout)
         .user_agent(concat!("douyin-goodlife-rust/", env!("CARGO_PKG_VERSION")))
+        // A redirect would carry the access token or the client secret to
+        // another host: none is followed (a 3xx is `Error::Http`).
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
-
-type GenResult<T> = Result<ResponseValue<T>, GenError<()>>;
 
 impl Client {
     /// A builder with the defaults.
@@ -432,60 +467,37 @@ impl Client {
         }
     }
 
-    /// 综合预约品订单查询: one page of a POI's reservation orders.
-    ///
-    /// Validated before sending (see [`OrderQuery::validate`]).
-    pub async fn query_reservation_orders(
-        &self,
-        query: &OrderQuery,
-    ) -> Result<Response<types::QueryOrderData>, Error> {
-        let body = query.to_wire()?;
-        self.execute("query_reservation_orders", |g| {
-            let body = &body;
-            async move { g.query_reservation_orders(body).await }
-        })
-        .await
-    }
-
-    /// 点单标品查询: one food-ordering SPU, by `spu_id` or `out_spu_id`.
+    /// 点单标品查询: one food-ordering SPU, by `spu_id` or `out_spu_id`
+    /// (sugar over [`get_food_order_spu_detail`](Self::get_food_order_spu_detail)).
     pub async fn get_food_order_spu(
         &self,
         query: &SpuQuery,
     ) -> Result<Response<types::SpuDetailData>, Error> {
-        let (account_id, out_spu_id, spu_id) = query.to_wire()?;
-        self.execute("get_food_order_spu_detail", |g| {
-            let out = out_spu_id.as_ref();
-            async move { g.get_food_order_spu_detail(account_id, out, spu_id).await }
-        })
-        .await
+        self.get_food_order_spu_detail(query).await
     }
 
-    /// 查询用户券列表: one page of a user's vouchers at a merchant.
-    pub async fn query_user_certificates(
-        &self,
-        query: &CertificateQuery,
-    ) -> Result<Response<types::UserCertificatesData>, Error> {
-        let (header, body) = query.to_wire()?;
-        self.execute("query_user_certificates", |g| {
-            let (header, body) = (header.as_ref(), &body);
-            async move { g.query_user_certificates(header, body).await }
-        })
-        .await
+    /// The HTTP client calls go through.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     /// Runs one operation: within the overall deadline, retried per the
-    /// [`RetryConfig`], replayed once with a new token when the server rejects
-    /// the one used; all in one `douyin_goodlife.call` span.
-    async fn execute<T, F, Fut>(
+    /// [`RetryConfig`] (a transport failure or 5xx after sending only when the
+    /// operation is safe to repeat), replayed once with a new token when the
+    /// server rejects the one used; all in one `douyin_goodlife.call` span.
+    /// `send(token, retry)` makes one attempt; `retry` is true after a failed
+    /// attempt of this call.
+    pub(crate) async fn execute<D, F, Fut>(
         &self,
-        operation: &'static str,
+        spec: &'static OperationSpec,
+        has_key: bool,
         send: F,
-    ) -> Result<Response<T::Data>, Error>
+    ) -> Result<Response<D>, Error>
     where
-        T: Envelope,
-        F: Fn(generated::Client) -> Fut,
-        Fut: Future<Output = GenResult<T>>,
+        F: Fn(Option<SecretString>, bool) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error>>,
     {
+        let operation = spec.id;
         let span = tracing::info_span!(
             "douyin_goodlife.call",
             operation,
@@ -496,12 +508,14 @@ impl Client {
             elapsed_ms = tracing::field::Empty,
         );
         let inner = &self.inner;
+        let safe = spec.safe_to_repeat(has_key);
+        let retry = inner.retry_for(spec.operation);
         let call = async {
             let started = tokio::time::Instant::now();
             let attempts = AtomicU32::new(0);
             let replayed = AtomicBool::new(false);
-            let retried = retry::run(&inner.retry, started, inner.deadline, || {
-                self.try_once(operation, &send, &attempts, &replayed)
+            let retried = retry::run(retry, started, inner.deadline, || {
+                self.try_once(safe, &send, &attempts, &replayed)
             });
             let made = || attempts.load(Ordering::SeqCst);
             let result = match tokio::time::timeout(inner.deadline, retried).await {
@@ -528,17 +542,16 @@ impl Client {
 
     /// One try of the retry loop: a token, an attempt, and, when the server
     /// rejects the token, one refresh and replay per call.
-    async fn try_once<T, F, Fut>(
+    async fn try_once<D, F, Fut>(
         &self,
-        operation: &'static str,
+        safe: bool,
         send: &F,
         attempts: &AtomicU32,
         replayed: &AtomicBool,
-    ) -> Result<Response<T::Data>, Failure>
+    ) -> Result<Response<D>, Failure>
     where
-        T: Envelope,
-        F: Fn(generated::Client) -> Fut,
-        Fut: Future<Output = GenResult<T>>,
+        F: Fn(Option<SecretString>, bool) -> Fut,
+        Fut: Future<Output = Result<Response<D>, Error>>,
     {
         // A failed token fetch is never retried here: every caller waiting
         // for it got the same error.
@@ -546,19 +559,17 @@ impl Client {
         let Some(token) = token else {
             return Err(Failure::fatal(no_token()));
         };
-        attempts.fetch_add(1, Ordering::SeqCst);
-        let result = self
-            .attempt(operation, Some(token.secret().clone()), send)
-            .await;
+        let retry = attempts.fetch_add(1, Ordering::SeqCst) > 0;
+        let result = send(Some(token.secret().clone()), retry).await;
         let error = match result {
             Ok(response) => return Ok(response),
             Err(e) => e,
         };
         let Tokens::Provider(provider) = &self.inner.tokens else {
-            return Err(Failure::classify(error));
+            return Err(Failure::classify(error, safe));
         };
         if !error.needs_new_token() || replayed.swap(true, Ordering::SeqCst) {
-            return Err(Failure::classify(error));
+            return Err(Failure::classify(error, safe));
         }
         tracing::debug!(
             target: "douyin_goodlife::token",
@@ -571,9 +582,9 @@ impl Client {
             .await
             .map_err(Failure::fatal)?;
         attempts.fetch_add(1, Ordering::SeqCst);
-        self.attempt(operation, Some(token.secret().clone()), send)
+        send(Some(token.secret().clone()), true)
             .await
-            .map_err(Failure::classify)
+            .map_err(|e| Failure::classify(e, safe))
     }
 
     /// The token for the next attempt; `None` when none is configured.
@@ -604,28 +615,6 @@ impl Client {
         }
     }
 
-    /// One HTTP attempt: send through the generated client, then the envelope
-    /// check.
-    pub(crate) async fn attempt<T, F, Fut>(
-        &self,
-        operation: &'static str,
-        token: Option<SecretString>,
-        send: &F,
-    ) -> Result<Response<T::Data>, Error>
-    where
-        T: Envelope,
-        F: Fn(generated::Client) -> Fut,
-        Fut: Future<Output = GenResult<T>>,
-    {
-        attempt_with(
-            &self.inner.base_url,
-            &self.inner.http,
-            operation,
-            token,
-            send,
-        )
-        .await
-    }
 }
 
 fn no_token() -> Error {
@@ -634,32 +623,6 @@ fn no_token() -> Error {
          or ClientBuilder::access_token (or DOUYIN_ACCESS_TOKEN)"
             .into(),
     )
-}
-
-/// One HTTP attempt against `base_url`.
-async fn attempt_with<T, F, Fut>(
-    base_url: &str,
-    http: &reqwest::Client,
-    operation: &'static str,
-    token: Option<SecretString>,
-    send: &F,
-) -> Result<Response<T::Data>, Error>
-where
-    T: Envelope,
-    F: Fn(generated::Client) -> Fut,
-    Fut: Future<Output = GenResult<T>>,
-{
-    let ctx = CallContext::new(token.clone());
-    let slot = ctx.logid_slot();
-    let gen_client = generated::Client::new_with_client(base_url, http.clone(), ctx);
-    let result = send(gen_client).await;
-    let header_logid = slot.lock().ok().and_then(|s| s.clone());
-    let result = into_result(operation, result, header_logid).await;
-    // A server may echo the token it was sent; errors never carry it.
-    match (result, &token) {
-        (Err(e), Some(token)) => Err(scrub(e, token.expose_secret(), false)),
-        (result, _) => result,
-    }
 }
 
 /// Records the outcome of a call (or of a token fetch) on `span`: the result
@@ -708,17 +671,15 @@ async fn fetch_token(
             "client_key and client_secret must not be empty",
         )
     })?;
-    let result = attempt_with(
-        &base_url,
-        &http,
-        OPERATION,
-        None,
-        &|g: generated::Client| {
-            let body = &body;
-            async move { g.get_client_token(body).await }
-        },
-    )
-    .await;
+    let spec = Operation::GetClientToken.spec();
+    let raw = RawRequest::new(Vec::new(), Some(crate::operation::body_value(&body)?));
+    let result = match crate::operation::encode(&base_url, spec, &raw) {
+        Ok(encoded) => {
+            crate::operation::send::<types::ClientTokenResponse>(&http, spec, &encoded, None, false)
+                .await
+        }
+        Err(e) => Err(e),
+    };
     let result = result.map_err(|e| scrub(e, secret, true));
     record_outcome(&tracing::Span::current(), &result);
     let response = result?;
@@ -761,7 +722,7 @@ async fn fetch_token(
 /// an error, wherever the server echoed it. For the token request
 /// (`token_answer`), the body of an undecodable answer is dropped too, and
 /// quoted values in the decoder's message: they may hold the new token.
-fn scrub(error: Error, secret: &str, token_answer: bool) -> Error {
+pub(crate) fn scrub(error: Error, secret: &str, token_answer: bool) -> Error {
     let clean = |s: String| {
         if !secret.is_empty() && s.contains(secret) {
             s.replace(secret, "[REDACTED]")
@@ -864,47 +825,7 @@ fn redact_quoted(message: &str) -> String {
     out
 }
 
-/// Maps what the generated client returned into the SDK's result.
-async fn into_result<T: Envelope>(
-    operation: &'static str,
-    result: GenResult<T>,
-    header_logid: Option<String>,
-) -> Result<Response<T::Data>, Error> {
-    let header_logid = header_logid.as_deref();
-    match result {
-        Ok(value) => envelope::check(operation, value.into_inner(), header_logid),
-        Err(GenError::InvalidResponsePayload(bytes, _)) => {
-            Err(envelope::undecodable::<T>(operation, &bytes, header_logid))
-        }
-        Err(GenError::UnexpectedResponse(response)) => Err(http_error(operation, response).await),
-        Err(
-            GenError::CommunicationError(e)
-            | GenError::ResponseBodyError(e)
-            | GenError::InvalidUpgrade(e),
-        ) => Err(Error::Transport {
-            operation,
-            timeout: e.is_timeout(),
-            attempts: 1,
-            source: Arc::new(e.without_url()),
-        }),
-        Err(GenError::ErrorResponse(rv)) => Err(Error::Http {
-            operation,
-            status: rv.status().as_u16(),
-            body: String::new(),
-            logid: header_logid.map(str::to_string),
-            retry_after: None,
-            attempts: 1,
-        }),
-        Err(GenError::InvalidRequest(reason) | GenError::Custom(reason)) => {
-            Err(Error::InvalidRequest {
-                field: "request",
-                reason,
-            })
-        }
-    }
-}
-
-async fn http_error(operation: &'static str, response: reqwest::Response) -> Error {
+pub(crate) async fn http_error(operation: &'static str, response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let logid = response
         .headers()

@@ -7,7 +7,11 @@
 //! 1. `extra.error_code` — the platform envelope, which also carries
 //!    `sub_error_code`, `sub_description` and `logid`;
 //! 2. `data.error_code` — the business answer;
-//! 3. `BaseResp.StatusCode` — the RPC status of the SPU endpoint.
+//! 3. `BaseResp.StatusCode` — the RPC status of the SPU endpoint;
+//! 4. `err_no` — the top-level code of the `err_no` / `err_msg` / `log_id` answer.
+//!
+//! Where each response type keeps these fields is generated from the spec
+//! (`build/operations.rs`), so a new operation needs no code here.
 //!
 //! Bodies that do not decode into the documented type are first read as plain
 //! JSON: if they carry a non-zero code they are an [`Error::Api`] (error answers
@@ -36,10 +40,13 @@ pub(crate) struct Codes {
     pub data_desc: Option<String>,
     pub base_code: Option<i64>,
     pub base_msg: Option<String>,
+    pub err_no: Option<i64>,
+    pub err_msg: Option<String>,
+    pub log_id: Option<String>,
 }
 
 impl Codes {
-    fn with_extra(mut self, extra: Option<&types::Extra>) -> Self {
+    pub(crate) fn with_extra(mut self, extra: Option<&types::Extra>) -> Self {
         if let Some(e) = extra {
             self.extra_code = e.error_code;
             self.sub_code = e.sub_error_code;
@@ -54,12 +61,7 @@ impl Codes {
     /// Reads the fields from any JSON value, leniently (codes given as numeric
     /// strings count; anything else is ignored).
     pub(crate) fn from_value(v: &Value) -> Self {
-        let int = |p: &str| {
-            v.pointer(p).and_then(|x| {
-                x.as_i64()
-                    .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
-            })
-        };
+        let int = |p: &str| v.pointer(p).and_then(lenient_int);
         let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
         Codes {
             extra_code: int("/extra/error_code"),
@@ -72,6 +74,9 @@ impl Codes {
             data_desc: text("/data/description"),
             base_code: int("/BaseResp/StatusCode"),
             base_msg: text("/BaseResp/StatusMessage"),
+            err_no: int("/err_no"),
+            err_msg: text("/err_msg"),
+            log_id: text("/log_id"),
         }
     }
 
@@ -96,6 +101,8 @@ impl Codes {
             )
         } else if let Some(c) = nonzero(self.base_code) {
             (c, CodeSource::BaseResp, self.base_msg.clone())
+        } else if let Some(c) = nonzero(self.err_no) {
+            (c, CodeSource::ErrNo, self.err_msg.clone())
         } else {
             return None;
         };
@@ -120,6 +127,7 @@ impl Codes {
         self.logid
             .clone()
             .filter(|l| !l.is_empty())
+            .or_else(|| self.log_id.clone().filter(|l| !l.is_empty()))
             .or_else(|| header_logid.map(str::to_string))
     }
 }
@@ -134,64 +142,57 @@ pub(crate) trait Envelope: DeserializeOwned {
     fn into_data(self) -> Option<Self::Data>;
 }
 
-impl Envelope for types::QueryOrderResponse {
-    type Data = types::QueryOrderData;
-    fn codes(&self) -> Codes {
-        let mut c = Codes::default().with_extra(self.extra.as_ref());
-        if let Some(d) = &self.data {
-            c.data_code = d.error_code;
-            c.data_desc = d.description.clone();
-        }
-        c
-    }
-    fn into_data(self) -> Option<Self::Data> {
-        self.data
+/// A code field of a generated type, whatever integer type and optionality
+/// typify gave it.
+pub(crate) trait AsCode {
+    fn as_code(&self) -> Option<i64>;
+}
+
+impl AsCode for i64 {
+    fn as_code(&self) -> Option<i64> {
+        Some(*self)
     }
 }
 
-impl Envelope for types::SpuDetailResponse {
-    type Data = types::SpuDetailData;
-    fn codes(&self) -> Codes {
-        let mut c = Codes::default().with_extra(self.extra.as_ref());
-        if let Some(d) = &self.data {
-            c.data_code = d.error_code;
-            c.data_desc = d.description.clone();
-        }
-        c.base_code = self.base_resp.status_code;
-        c.base_msg = self.base_resp.status_message.clone();
-        c
-    }
-    fn into_data(self) -> Option<Self::Data> {
-        self.data
+impl AsCode for i32 {
+    fn as_code(&self) -> Option<i64> {
+        Some(i64::from(*self))
     }
 }
 
-impl Envelope for types::QueryUserCertificatesResponse {
-    type Data = types::UserCertificatesData;
-    fn codes(&self) -> Codes {
-        let mut c = Codes::default().with_extra(Some(&self.extra));
-        c.data_code = self.data.error_code;
-        c.data_desc = self.data.description.clone();
-        c
-    }
-    fn into_data(self) -> Option<Self::Data> {
-        Some(self.data)
+impl AsCode for u64 {
+    fn as_code(&self) -> Option<i64> {
+        i64::try_from(*self).ok()
     }
 }
 
-impl Envelope for types::ClientTokenResponse {
-    type Data = types::ClientTokenData;
-    fn codes(&self) -> Codes {
-        let mut c = Codes::default().with_extra(self.extra.as_ref());
-        if let Some(d) = &self.data {
-            c.data_code = d.error_code;
-            c.data_desc = d.description.clone();
-        }
-        c
+impl<T: AsCode> AsCode for Option<T> {
+    fn as_code(&self) -> Option<i64> {
+        self.as_ref().and_then(AsCode::as_code)
     }
-    fn into_data(self) -> Option<Self::Data> {
-        self.data
+}
+
+/// A text field of a generated type.
+pub(crate) trait AsText {
+    fn as_text(&self) -> Option<String>;
+}
+
+impl AsText for String {
+    fn as_text(&self) -> Option<String> {
+        Some(self.clone())
     }
+}
+
+impl<T: AsText> AsText for Option<T> {
+    fn as_text(&self) -> Option<String> {
+        self.as_ref().and_then(AsText::as_text)
+    }
+}
+
+/// An integer given as a JSON number or a numeric string.
+pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// Checks a decoded answer.

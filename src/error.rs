@@ -19,8 +19,10 @@ pub enum CodeSource {
     Extra,
     /// `data.error_code` (the business answer; checked second).
     Data,
-    /// `BaseResp.StatusCode` (the SPU endpoint's RPC status; checked last).
+    /// `BaseResp.StatusCode` (the SPU endpoint's RPC status; checked third).
     BaseResp,
+    /// `err_no` at the top level (the `err_no` / `err_msg` / `log_id` answer).
+    ErrNo,
 }
 
 impl CodeSource {
@@ -30,6 +32,7 @@ impl CodeSource {
             CodeSource::Extra => "extra.error_code",
             CodeSource::Data => "data.error_code",
             CodeSource::BaseResp => "BaseResp.StatusCode",
+            CodeSource::ErrNo => "err_no",
         }
     }
 }
@@ -64,6 +67,25 @@ pub enum Error {
         source_field: CodeSource,
         /// How many attempts were made before giving up.
         attempts: u32,
+    },
+    /// The call succeeded but one of its items did not: a non-zero result in
+    /// a per-item list the spec declares (`x-douyin-verify-results`, e.g.
+    /// `verify_results[].result` of a voucher verification). Never retried.
+    #[error(
+        "{operation}: item {index} failed with result {result}: {message}{}",
+        logid_suffix(logid.as_deref())
+    )]
+    ItemFailed {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// Index of the first failed item.
+        index: usize,
+        /// Its result code.
+        result: i64,
+        /// Its message (`msg`).
+        message: String,
+        /// Log id of the answer.
+        logid: Option<String>,
     },
     /// The request was refused before anything was sent.
     #[error("invalid request: {field}: {reason}")]
@@ -211,6 +233,7 @@ impl Error {
             Error::Api { logid, .. }
             | Error::Http { logid, .. }
             | Error::Decode { logid, .. }
+            | Error::ItemFailed { logid, .. }
             | Error::Pagination { logid, .. } => logid.as_deref(),
             _ => None,
         }
@@ -221,13 +244,26 @@ impl Error {
         self.code().and_then(ErrorCode::advice)
     }
 
-    /// Whether the failure is transient: a retryable code, HTTP 429 or 5xx, or a
-    /// transport failure.
+    /// Whether the failure is transient: a retryable code, HTTP 429, 500,
+    /// 502, 503 or 504, or a transport failure. (501, 505 and other statuses
+    /// will not change on a retry.)
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { code, .. } => code.is_retryable(),
-            Error::Http { status, .. } => *status == 429 || *status >= 500,
+            Error::Http { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the failure proves the request was not carried out: a
+    /// rejection code, HTTP 429, or a connection that was never made. Only
+    /// such failures are retried for a write sent without its idempotency key.
+    pub fn not_carried_out(&self) -> bool {
+        match self {
+            Error::Api { .. } => true,
+            Error::Http { status, .. } => *status == 429,
+            Error::Transport { source, .. } => source.is_connect(),
             _ => false,
         }
     }

@@ -41,6 +41,7 @@ pub mod enums;
 mod envelope;
 mod error;
 mod hooks;
+mod operation;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pagination;
@@ -50,6 +51,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+pub mod spec;
 pub mod time;
 mod token;
 mod token_store;
@@ -59,6 +61,21 @@ pub mod validate;
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
 }
+
+#[allow(clippy::all, missing_docs, unreachable_pub)]
+mod generated_ops {
+    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+}
+
+pub use generated_ops::Operation;
+/// The request types of the operations, one per `operationId`
+/// (`CertificatePrepareRequest` for `certificate_prepare`, …), generated from
+/// the spec: `new(required fields…)`, then `with_…` for the others.
+pub mod requests {
+    pub use crate::generated_ops::requests::*;
+}
+pub use operation::IntoRequest;
+pub use pagination::JsonStream;
 
 /// The types generated from the spec's schemas (`components/schemas`): request
 /// bodies and every response structure. They derive `serde` traits and

@@ -83,7 +83,11 @@ use futures::stream::{BoxStream, FusedStream, Stream, StreamExt};
 
 use crate::client::Client;
 use crate::enums::PageDimension;
+use crate::envelope::Envelope;
 use crate::error::Error;
+use crate::operation::{OperationRequest, RawRequest};
+use crate::spec::{OperationSpec, PaginationSpec};
+use crate::validate;
 use crate::request::{CertificateQuery, OrderQuery};
 use crate::response::Response;
 use crate::types;
@@ -134,6 +138,8 @@ pub enum PaginationStop {
         /// `total` of the first page.
         total: u64,
     },
+    /// A cursor-paged answer handed back a cursor it had handed back before.
+    RepeatedCursor,
     /// The answer's `total` is negative.
     InvalidTotal {
         /// The `total` received.
@@ -165,6 +171,7 @@ impl std::fmt::Display for PaginationStop {
                 "only {seen} of {total} items in the {pages} pages the total implies"
             ),
             Self::InvalidTotal { total } => write!(f, "negative total {total}"),
+            Self::RepeatedCursor => f.write_str("the server repeated a cursor"),
             Self::PageLimit { limit } => write!(f, "{limit} full pages without a total"),
         }
     }
@@ -877,5 +884,274 @@ impl<T> Stream for PageStream<T> {
 impl<T> FusedStream for PageStream<T> {
     fn is_terminated(&self) -> bool {
         self.finished && self.leftover.is_none()
+    }
+}
+
+// ---- streams from the spec (`x-douyin-pagination`) -------------------------
+
+/// A paginated operation's request type (generated for every operation that
+/// declares `x-douyin-pagination`): where its items, total and cursor are.
+pub(crate) trait Paged: OperationRequest {
+    type Item: serde::Serialize + Send + 'static;
+    /// The page's items.
+    fn items(data: Data<Self>) -> Vec<Self::Item>;
+    /// `total` (page kind).
+    fn total(data: &Data<Self>) -> Option<i64>;
+    /// The next cursor (cursor kind).
+    fn next_cursor(data: &Data<Self>) -> Option<serde_json::Value>;
+    /// Whether more pages follow (cursor kind).
+    fn has_more(data: &Data<Self>) -> Option<bool>;
+}
+
+type Data<R> = <<R as OperationRequest>::Response as Envelope>::Data;
+
+/// Page size used by a stream whose request sets none: the spec's maximum,
+/// else this.
+const DEFAULT_STREAM_PAGE_SIZE: u32 = 20;
+
+/// The page-number listing of any paginated operation.
+struct SpecListing<R> {
+    raw: Result<RawRequest, Error>,
+    page: &'static str,
+    size: &'static str,
+    _request: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Paged> Listing for SpecListing<R> {
+    type Item = R::Item;
+    const OPERATION: &'static str = R::OPERATION_ID;
+
+    fn validate(&self) -> Result<(), Error> {
+        match &self.raw {
+            Ok(raw) => validate::request(R::OPERATION.spec(), raw),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    fn start(&self) -> (u32, u32) {
+        let spec = R::OPERATION.spec();
+        let read = |name| {
+            self.raw
+                .as_ref()
+                .ok()
+                .and_then(|raw| raw.get(spec, name))
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|v| u32::try_from(v).ok())
+        };
+        (read(self.page).unwrap_or(1), read(self.size).unwrap_or(1))
+    }
+
+    fn fetch(
+        self: Arc<Self>,
+        client: Client,
+        page: u32,
+    ) -> BoxFuture<'static, Result<RawPage<Self::Item>, Error>> {
+        Box::pin(async move {
+            let mut raw = self.raw.clone()?;
+            raw.set(R::OPERATION.spec(), self.page, serde_json::Value::from(page));
+            let resp = client.call_raw::<R>(raw).await?;
+            Ok(RawPage::from_response(resp, |d| {
+                let total = R::total(&d);
+                (R::items(d), total)
+            }))
+        })
+    }
+
+    fn count(&self, items: &[Self::Item]) -> u64 {
+        items.len() as u64
+    }
+
+    fn fingerprint(items: &[Self::Item]) -> u64 {
+        hash_json(items)
+    }
+}
+
+/// The request with the page size set (the spec's maximum when the caller
+/// gave none), for a stream.
+fn with_page_size(spec: &'static OperationSpec, mut raw: RawRequest, size: &'static str) -> RawRequest {
+    if raw.get(spec, size).is_none() {
+        let max = spec
+            .param(size)
+            .map(|p| p.rule)
+            .or_else(|| {
+                spec.body
+                    .and_then(|b| b.fields.iter().find(|f| f.path == size).map(|f| f.rule))
+            })
+            .and_then(|r| r.maximum)
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(DEFAULT_STREAM_PAGE_SIZE);
+        raw.set(spec, size, serde_json::Value::from(max));
+    }
+    raw
+}
+
+/// The stream of a paginated operation: page numbers with today's guards, or
+/// cursors (a repeated cursor ends the stream with
+/// [`PaginationStop::RepeatedCursor`]).
+pub(crate) fn spec_stream<R: Paged>(client: Client, request: Result<R, Error>) -> ListStream<R::Item> {
+    spec_stream_raw::<R>(client, request.and_then(|r| r.to_raw()))
+}
+
+fn cursor_stream<R: Paged>(
+    client: Client,
+    raw: Result<RawRequest, Error>,
+    cursor_field: &'static str,
+) -> ListStream<R::Item> {
+    struct Cursor {
+        client: Client,
+        raw: Result<RawRequest, Error>,
+        page: u32,
+        seen: Vec<u64>,
+        done: bool,
+    }
+    let start = Cursor {
+        client,
+        raw,
+        page: 1,
+        seen: Vec::new(),
+        done: false,
+    };
+    let pages = futures::stream::unfold(start, move |mut st| async move {
+        if st.done {
+            return None;
+        }
+        let raw = match st.raw.clone() {
+            Ok(raw) => raw,
+            Err(e) => {
+                st.done = true;
+                return Some((Err(e), st));
+            }
+        };
+        if st.page >= MAX_PAGES_WITHOUT_TOTAL {
+            st.done = true;
+            let err = Error::Pagination {
+                operation: R::OPERATION_ID,
+                page: st.page,
+                reason: PaginationStop::PageLimit {
+                    limit: MAX_PAGES_WITHOUT_TOTAL,
+                },
+                logid: None,
+            };
+            return Some((Err(err), st));
+        }
+        let resp = match st.client.call_raw::<R>(raw).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                st.done = true;
+                return Some((Err(e), st));
+            }
+        };
+        let logid = resp.logid().map(str::to_string);
+        let server_time = resp.server_time();
+        let data = resp.into_data();
+        let next = R::next_cursor(&data).filter(|c| !c.is_null() && c != "" && c != 0);
+        let more = R::has_more(&data).unwrap_or(next.is_some());
+        let items = R::items(data);
+        let page = st.page;
+        match (&next, more) {
+            (Some(c), true) => {
+                let digest = hash_json(std::slice::from_ref(c));
+                if st.seen.contains(&digest) {
+                    st.done = true;
+                    let err = Error::Pagination {
+                        operation: R::OPERATION_ID,
+                        page,
+                        reason: PaginationStop::RepeatedCursor,
+                        logid,
+                    };
+                    return Some((Err(err), st));
+                }
+                st.seen.push(digest);
+                if let Ok(raw) = &mut st.raw {
+                    raw.set(R::OPERATION.spec(), cursor_field, c.clone());
+                }
+                st.page += 1;
+            }
+            _ => st.done = true,
+        }
+        let count = items.len() as u64;
+        Some((
+            Ok(Page {
+                page,
+                items,
+                count,
+                total: None,
+                logid,
+                server_time,
+            }),
+            st,
+        ))
+    });
+    ListStream::from_pages(pages.boxed(), 1)
+}
+
+impl<T: Send + 'static> ListStream<T> {
+    fn from_pages(pages: BoxStream<'static, Result<Page<T>, Error>>, first: u32) -> Self {
+        Self {
+            pages,
+            current: None,
+            items: Vec::new().into_iter(),
+            shared: Arc::new(Shared {
+                prefetch: AtomicUsize::new(1),
+                in_flight: AtomicUsize::new(0),
+                next_page: AtomicU32::new(first),
+            }),
+            finished: false,
+        }
+    }
+}
+
+/// Every item of a paginated operation as JSON values
+/// ([`Client::stream_json`]).
+pub type JsonStream = BoxStream<'static, Result<serde_json::Value, Error>>;
+
+/// The JSON stream of `R`'s items.
+pub(crate) fn json_stream<R: Paged>(client: Client, raw: RawRequest) -> JsonStream {
+    spec_stream_raw::<R>(client, Ok(raw))
+        .map(|item| {
+            item.and_then(|v| {
+                serde_json::to_value(v)
+                    .map_err(|e| Error::Config(format!("cannot serialize an item: {e}")))
+            })
+        })
+        .boxed()
+}
+
+fn spec_stream_raw<R: Paged>(client: Client, raw: Result<RawRequest, Error>) -> ListStream<R::Item> {
+    let spec = R::OPERATION.spec();
+    match spec.pagination {
+        Some(PaginationSpec::Cursor { cursor, size, .. }) => {
+            cursor_stream::<R>(client, raw.map(|raw| with_page_size(spec, raw, size)), cursor)
+        }
+        Some(PaginationSpec::Page { page, size, .. }) => ListStream::new(State::new(
+            client,
+            SpecListing::<R> {
+                raw: raw.map(|raw| with_page_size(spec, raw, size)),
+                page,
+                size,
+                _request: std::marker::PhantomData,
+            },
+        )),
+        None => ListStream::from_pages(
+            futures::stream::once(async move {
+                Err(Error::Config(format!("{} is not paginated", spec.id)))
+            })
+            .boxed(),
+            1,
+        ),
+    }
+}
+
+/// A cursor field of a generated type, as JSON (`None` when absent).
+pub(crate) fn as_json<T: serde::Serialize>(v: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(v).ok().filter(|v| !v.is_null())
+}
+
+/// A `has_more` field of a generated type, whatever its optionality.
+pub(crate) fn as_bool<T: serde::Serialize>(v: &T) -> Option<bool> {
+    match serde_json::to_value(v).ok()? {
+        serde_json::Value::Bool(b) => Some(b),
+        serde_json::Value::Number(n) => Some(n.as_i64() != Some(0)),
+        _ => None,
     }
 }

@@ -286,3 +286,54 @@ impl CertificateQuery {
         self
     }
 }
+
+// ---- the convenience queries as requests of their operations --------------
+
+use crate::error::Error as RequestError;
+use crate::operation::IntoRequest;
+use crate::requests::{
+    GetFoodOrderSpuDetailRequest, QueryReservationOrdersRequest, QueryUserCertificatesRequest,
+};
+
+impl IntoRequest<QueryReservationOrdersRequest> for &OrderQuery {
+    fn into_request(self) -> Result<QueryReservationOrdersRequest, RequestError> {
+        Ok(QueryReservationOrdersRequest::new(self.to_wire()?))
+    }
+}
+
+impl IntoRequest<QueryReservationOrdersRequest> for OrderQuery {
+    fn into_request(self) -> Result<QueryReservationOrdersRequest, RequestError> {
+        (&self).into_request()
+    }
+}
+
+impl IntoRequest<GetFoodOrderSpuDetailRequest> for &SpuQuery {
+    fn into_request(self) -> Result<GetFoodOrderSpuDetailRequest, RequestError> {
+        let (account_id, out_spu_id, spu_id) = self.to_wire()?;
+        let mut request = GetFoodOrderSpuDetailRequest::new(account_id.get().min(i64::MAX as u64) as i64);
+        if let Some(out) = out_spu_id {
+            request = request.with_out_spu_id(out.to_string());
+        }
+        if let Some(id) = spu_id {
+            request = request.with_spu_id(id.get().min(i64::MAX as u64) as i64);
+        }
+        Ok(request)
+    }
+}
+
+impl IntoRequest<QueryUserCertificatesRequest> for &CertificateQuery {
+    fn into_request(self) -> Result<QueryUserCertificatesRequest, RequestError> {
+        let (header, body) = self.to_wire()?;
+        let mut request = QueryUserCertificatesRequest::new(body);
+        if let Some(account) = header {
+            request = request.with_rpc_transit_life_account(account.to_string());
+        }
+        Ok(request)
+    }
+}
+
+impl IntoRequest<QueryUserCertificatesRequest> for CertificateQuery {
+    fn into_request(self) -> Result<QueryUserCertificatesRequest, RequestError> {
+        (&self).into_request()
+    }
+}

@@ -8,11 +8,31 @@ pub struct Response<T> {
     data: T,
     logid: Option<String>,
     now: Option<i64>,
+    already_done: Vec<usize>,
 }
 
 impl<T> Response<T> {
     pub(crate) fn new(data: T, logid: Option<String>, now: Option<i64>) -> Self {
-        Self { data, logid, now }
+        Self {
+            data,
+            logid,
+            now,
+            already_done: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_already_done(mut self, items: Vec<usize>) -> Self {
+        self.already_done = items;
+        self
+    }
+
+    /// Items (indices into the operation's per-item results, e.g.
+    /// `verify_results`) that a retry found already done: after a failed
+    /// attempt, the server answered "already verified" (1208 or 2) for them,
+    /// so the earlier attempt took effect. Empty when the first attempt
+    /// answered, or for operations without per-item results.
+    pub fn already_done(&self) -> &[usize] {
+        &self.already_done
     }
 
     /// The typed `data` object.
@@ -41,6 +61,7 @@ impl<T> Response<T> {
             data: f(self.data),
             logid: self.logid,
             now: self.now,
+            already_done: self.already_done,
         }
     }
 }

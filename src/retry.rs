@@ -69,6 +69,9 @@ pub struct RetryConfig {
     too_frequent_delay: Duration,
     jitter_seed: Option<u64>,
     sleeper: Arc<dyn Sleeper>,
+    /// Fixed delays before each retry (the last repeats), instead of the
+    /// jittered exponential ones.
+    schedule: Option<Arc<[Duration]>>,
 }
 
 impl std::fmt::Debug for RetryConfig {
@@ -80,6 +83,7 @@ impl std::fmt::Debug for RetryConfig {
             .field("too_frequent_delay", &self.too_frequent_delay)
             .field("jitter_seed", &self.jitter_seed)
             .field("sleeper", &self.sleeper)
+            .field("schedule", &self.schedule)
             .finish()
     }
 }
@@ -93,6 +97,7 @@ impl Default for RetryConfig {
             too_frequent_delay: Duration::from_secs(2),
             jitter_seed: None,
             sleeper: Arc::new(TokioSleeper),
+            schedule: None,
         }
     }
 }
@@ -140,6 +145,47 @@ impl RetryConfig {
         self
     }
 
+    /// Fixed delays before the retries, in order (the last one repeats),
+    /// instead of jittered exponential ones. The call's deadline still bounds
+    /// the whole.
+    pub fn fixed_delays(mut self, delays: impl IntoIterator<Item = Duration>) -> Self {
+        let delays: Vec<Duration> = delays.into_iter().collect();
+        self.schedule = (!delays.is_empty()).then(|| delays.into());
+        self
+    }
+
+    /// The retry plan a page documents for `operation` (`x-douyin-retry` in
+    /// the spec), e.g. the verify page's "5 retries 5 s apart, then 40 s
+    /// apart, at most 14"; `None` when its page gives none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use douyin_goodlife::{Operation, RetryConfig};
+    ///
+    /// if let Some(plan) = RetryConfig::documented(Operation::CertificateVerify) {
+    ///     assert!(plan.attempts() > 1);
+    ///     assert_eq!(plan.delay_before_retry(1), Some(Duration::from_secs(5)));
+    /// }
+    /// ```
+    pub fn documented(operation: crate::Operation) -> Option<Self> {
+        let plan = operation.spec().retry_plan?;
+        let mut delays = Vec::new();
+        let retries = plan.max_attempts.saturating_sub(1) as usize;
+        for step in plan.schedule {
+            let d = Duration::from_millis(step.interval_ms);
+            let n = step.times.map_or(retries, |t| t as usize);
+            delays.extend(std::iter::repeat_n(d, n.min(retries.saturating_sub(delays.len()))));
+        }
+        Some(Self::default().max_attempts(plan.max_attempts).fixed_delays(delays))
+    }
+
+    /// The fixed delay before retry `n` (from 1), when a schedule is set.
+    pub fn delay_before_retry(&self, n: usize) -> Option<Duration> {
+        let schedule = self.schedule.as_ref()?;
+        let i = n.checked_sub(1)?;
+        schedule.get(i).or(schedule.last()).copied()
+    }
+
     /// Attempts per call.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
@@ -170,9 +216,15 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    /// Classified by [`Error::is_retryable`].
-    pub(crate) fn classify(error: Error) -> Self {
-        let retryable = error.is_retryable();
+    /// Classified by [`Error::is_retryable`]; when the operation is not
+    /// `safe` to repeat, only failures that prove the request was not carried
+    /// out (a rejection code, a connection never made, 429) are retried.
+    pub(crate) fn classify(error: Error, safe: bool) -> Self {
+        let retryable = if safe {
+            error.is_retryable()
+        } else {
+            error.is_retryable() && error.not_carried_out()
+        };
         Self { error, retryable }
     }
 
@@ -207,24 +259,45 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Failure>>,
 {
-    let backoff = ExponentialBuilder::new()
-        .with_min_delay(config.min_delay)
-        .with_max_delay(config.max_delay)
-        .with_factor(2.0)
-        .with_max_times((config.max_attempts - 1) as usize);
+    let retries = (config.max_attempts - 1) as usize;
+    let backoff: Box<dyn Iterator<Item = Duration> + Send + Sync + Unpin> = match &config.schedule {
+        Some(schedule) => {
+            let schedule = schedule.clone();
+            Box::new((1..=retries).map(move |n| {
+                schedule
+                    .get(n - 1)
+                    .or(schedule.last())
+                    .copied()
+                    .unwrap_or_default()
+            }))
+        }
+        None => Box::new(
+            ExponentialBuilder::new()
+                .with_min_delay(config.min_delay)
+                .with_max_delay(config.max_delay)
+                .with_factor(2.0)
+                .with_max_times(retries)
+                .build(),
+        ),
+    };
+    let fixed = config.schedule.is_some();
     let rng = Mutex::new(match config.jitter_seed {
         Some(seed) => fastrand::Rng::with_seed(seed),
         None => fastrand::Rng::new(),
     });
     attempt
-        .retry(backoff.build())
+        .retry(backoff)
         .sleep(BackonSleeper(config.sleeper.clone()))
         .when(|f: &Failure| f.retryable)
         .adjust(|f: &Failure, base: Option<Duration>| {
             let base = base?;
             let delay = {
-                let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
-                config.delay(&f.error, base, &mut rng)
+                if fixed {
+                    base
+                } else {
+                    let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
+                    config.delay(&f.error, base, &mut rng)
+                }
             };
             if started.elapsed() + delay >= deadline {
                 tracing::debug!(

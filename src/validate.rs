@@ -355,3 +355,230 @@ impl CertificateQuery {
         Ok((header, body))
     }
 }
+
+/// Checks a request against everything its operation's spec says: required
+/// parameters and body fields, types, `minimum`/`maximum`,
+/// `minLength`/`maxLength`, `minItems`/`maxItems`, string `enum`s,
+/// `x-douyin-one-of-required`, header legality and URL length. The first
+/// failure is [`Error::InvalidRequest`] naming the wire field; nothing is sent.
+pub(crate) fn request(
+    spec: &'static crate::spec::OperationSpec,
+    raw: &crate::operation::RawRequest,
+) -> Result<(), Error> {
+    use crate::spec::Location;
+    for (i, param) in spec.params.iter().enumerate() {
+        match raw.params.get(i).and_then(Option::as_ref) {
+            None if param.required => return Err(Error::invalid(param.name, "is required")),
+            None => {}
+            Some(value) => {
+                check_value(param.name, &param.rule, value)?;
+                match (param.location, value) {
+                    (Location::Header, serde_json::Value::String(s)) => {
+                        if reqwest::header::HeaderValue::from_str(s).is_err() {
+                            return Err(Error::invalid(
+                                param.name,
+                                "holds characters not allowed in an HTTP header",
+                            ));
+                        }
+                    }
+                    (Location::Query | Location::Path, v) => {
+                        let text = match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        if query_encoded_len(&text) > MAX_QUERY_VALUE_BYTES {
+                            return Err(Error::invalid(
+                                param.name,
+                                format!(
+                                    "is too long for a URL ({} bytes encoded, at most {MAX_QUERY_VALUE_BYTES})",
+                                    query_encoded_len(&text)
+                                ),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    match (&raw.body, spec.body) {
+        (None, Some(body)) if body.required => return Err(Error::invalid("body", "is required")),
+        (Some(value), Some(body)) => {
+            if !value.is_object() {
+                return Err(Error::invalid("body", "must be a JSON object"));
+            }
+            for field in body.fields {
+                check_field(field, field.segments, value)?;
+            }
+        }
+        _ => {}
+    }
+    for group in spec.one_of_required {
+        let given = group.iter().any(|name| {
+            raw.get(spec, name)
+                .is_some_and(|v| !matches!(v, serde_json::Value::String(s) if s.is_empty()))
+        });
+        if !given && let Some(first) = group.first() {
+            return Err(Error::invalid(
+                first,
+                format!("one of {} is required", group.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Walks `segments` into `value` and checks the field wherever it is.
+fn check_field(
+    field: &'static crate::spec::FieldSpec,
+    segments: &'static [crate::spec::Segment],
+    value: &serde_json::Value,
+) -> Result<(), Error> {
+    use crate::spec::Segment;
+    match segments.split_first() {
+        None => check_value(field.path, &field.rule, value),
+        Some((Segment::Key(key), rest)) => match value.get(*key) {
+            None | Some(serde_json::Value::Null) => {
+                if rest.is_empty() && field.required && value.is_object() {
+                    Err(Error::invalid(field.path, "is required"))
+                } else {
+                    Ok(())
+                }
+            }
+            Some(inner) => check_field(field, rest, inner),
+        },
+        Some((Segment::Items, rest)) => {
+            for item in value.as_array().into_iter().flatten() {
+                check_field(field, rest, item)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks one value against its rule.
+fn check_value(
+    field: &'static str,
+    rule: &crate::spec::Rule,
+    value: &serde_json::Value,
+) -> Result<(), Error> {
+    use crate::spec::Kind;
+    use serde_json::Value;
+    match (rule.kind, value) {
+        (_, Value::Null) => Ok(()),
+        (Kind::String, Value::String(s)) => {
+            check_text(field, s)?;
+            let chars = s.chars().count() as u64;
+            if let Some(min) = rule.min_length
+                && chars < min
+            {
+                return Err(Error::invalid(
+                    field,
+                    if min == 1 {
+                        "must not be empty".to_string()
+                    } else {
+                        format!("must have at least {min} characters")
+                    },
+                ));
+            }
+            if let Some(max) = rule.max_length
+                && chars > max
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("must have at most {max} characters, got {chars}"),
+                ));
+            }
+            if !rule.enum_values.is_empty() && !rule.enum_values.contains(&s.as_str()) {
+                return Err(Error::invalid(
+                    field,
+                    format!("must be one of {}, got {s:?}", rule.enum_values.join(", ")),
+                ));
+            }
+            Ok(())
+        }
+        (Kind::Integer, Value::Number(n)) => {
+            let Some(v) = n.as_i64() else {
+                return Err(Error::invalid(field, format!("must be an integer, got {n}")));
+            };
+            Limit {
+                field,
+                minimum: rule.minimum,
+                maximum: rule.maximum,
+                min_length: None,
+            }
+            .check_int(field, v)
+        }
+        (Kind::Number, Value::Number(n)) => {
+            let v = n.as_f64().unwrap_or(f64::NAN);
+            if let Some(min) = rule.minimum
+                && v < min as f64
+            {
+                return Err(Error::invalid(field, format!("must be at least {min}, got {n}")));
+            }
+            if let Some(max) = rule.maximum
+                && v > max as f64
+            {
+                return Err(Error::invalid(field, format!("must be at most {max}, got {n}")));
+            }
+            Ok(())
+        }
+        (Kind::Boolean, Value::Bool(_)) | (Kind::Object, Value::Object(_)) | (Kind::Any, _) => {
+            Ok(())
+        }
+        (Kind::Array, Value::Array(items)) => {
+            let n = items.len() as u64;
+            if let Some(min) = rule.min_items
+                && n < min
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("must have at least {min} items, got {n}"),
+                ));
+            }
+            if let Some(max) = rule.max_items
+                && n > max
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("must have at most {max} items, got {n}"),
+                ));
+            }
+            if let Some(item_rule) = rule.items {
+                for item in items {
+                    check_value(field, item_rule, item)?;
+                }
+            }
+            Ok(())
+        }
+        (kind, other) => Err(Error::invalid(
+            field,
+            format!("must be {}, got {}", kind_name(kind), json_kind(other)),
+        )),
+    }
+}
+
+fn kind_name(kind: crate::spec::Kind) -> &'static str {
+    use crate::spec::Kind;
+    match kind {
+        Kind::String => "a string",
+        Kind::Integer => "an integer",
+        Kind::Number => "a number",
+        Kind::Boolean => "a boolean",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+        Kind::Any => "a value",
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
