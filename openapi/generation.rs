@@ -4,13 +4,11 @@
 
 /// The progenitor settings of the SDK's generated client.
 pub fn generation_settings() -> progenitor::GenerationSettings {
-    use progenitor::{GenerationSettings, HooksMode, InterfaceStyle, TagStyle};
+    use progenitor::{GenerationSettings, InterfaceStyle, TagStyle};
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_inner_type(quote::quote!(crate::hooks::CallContext))
-        .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq");
     // `format: password` fields (client_secret, access_token) become a type

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::clock::{Clock, SystemClock};
 use crate::Operation;
 use crate::error::{Error, capped_body};
-use crate::hooks::LOGID;
+use crate::operation::LOGID;
 use crate::operation::RawRequest;
 use crate::request::SpuQuery;
 use crate::spec::OperationSpec;
@@ -311,10 +311,9 @@ impl ClientBuilder {
     /// ```
     /// use douyin_goodlife::{Client, Operation, RetryConfig};
     ///
-    /// let plan = RetryConfig::documented(Operation::CertificateVerify).unwrap_or_default();
     /// let client = Client::builder()
     ///     .access_token("clt.xxx")
-    ///     .retry_for(Operation::CertificateVerify, plan)
+    ///     .retry_for(Operation::QueryReservationOrders, RetryConfig::default().max_attempts(5))
     ///     .build()?;
     /// # Ok::<(), douyin_goodlife::Error>(())
     /// ```

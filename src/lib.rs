@@ -40,7 +40,6 @@ pub mod decode;
 pub mod enums;
 mod envelope;
 mod error;
-mod hooks;
 mod operation;
 #[cfg(feature = "mock")]
 pub mod mock;

@@ -19,10 +19,14 @@ use serde_json::{Map, Value};
 use crate::client::{Client, http_error};
 use crate::envelope::{self, Envelope};
 use crate::error::Error;
-use crate::hooks::{ACCESS_TOKEN, LOGID};
 use crate::response::Response;
 use crate::spec::{Location, OperationSpec};
 use crate::{Operation, validate};
+
+/// Header carrying the client token on every business call.
+pub(crate) const ACCESS_TOKEN: HeaderName = HeaderName::from_static("access-token");
+/// Header in which Douyin's gateway echoes the request's log id.
+pub(crate) const LOGID: HeaderName = HeaderName::from_static("x-tt-logid");
 
 /// Largest answer body read (32 MiB); a longer one is a transport failure,
 /// never an allocation without bound.

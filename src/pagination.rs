@@ -1143,11 +1143,13 @@ fn spec_stream_raw<R: Paged>(client: Client, raw: Result<RawRequest, Error>) -> 
 }
 
 /// A cursor field of a generated type, as JSON (`None` when absent).
+#[allow(dead_code)] // used by the cursor-paged operations the spec declares
 pub(crate) fn as_json<T: serde::Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok().filter(|v| !v.is_null())
 }
 
 /// A `has_more` field of a generated type, whatever its optionality.
+#[allow(dead_code)] // used by the cursor-paged operations the spec declares
 pub(crate) fn as_bool<T: serde::Serialize>(v: &T) -> Option<bool> {
     match serde_json::to_value(v).ok()? {
         serde_json::Value::Bool(b) => Some(b),

@@ -162,9 +162,12 @@ impl RetryConfig {
     /// use std::time::Duration;
     /// use douyin_goodlife::{Operation, RetryConfig};
     ///
-    /// if let Some(plan) = RetryConfig::documented(Operation::CertificateVerify) {
-    ///     assert!(plan.attempts() > 1);
-    ///     assert_eq!(plan.delay_before_retry(1), Some(Duration::from_secs(5)));
+    /// for op in Operation::ALL {
+    ///     if let (Some(plan), Some(documented)) = (op.spec().retry_plan, RetryConfig::documented(op)) {
+    ///         assert_eq!(documented.attempts(), plan.max_attempts);
+    ///         let first = Duration::from_millis(plan.schedule[0].interval_ms);
+    ///         assert_eq!(documented.delay_before_retry(1), Some(first));
+    ///     }
     /// }
     /// ```
     pub fn documented(operation: crate::Operation) -> Option<Self> {
