@@ -107,7 +107,7 @@ fn serve(kind: ServerKind) {
         ServerKind::Fixed => {
             let (token, vouchers) = sandbox_voucher_answers();
             let server = common::serve_on_thread(move |path, _body| {
-                if path.starts_with(Operation::ClientToken.path()) {
+                if path.starts_with(Operation::GetClientToken.path()) {
                     token.clone()
                 } else {
                     vouchers.clone()
@@ -136,7 +136,7 @@ fn sandbox_voucher_answers() -> (Bytes, Bytes) {
             .post(format!(
                 "{}{}",
                 server.base_url(),
-                Operation::ClientToken.path()
+                Operation::GetClientToken.path()
             ))
             .json(&json!({
                 "client_key": sample::CLIENT_KEY,
@@ -331,7 +331,7 @@ fn token(runs: u64, calls: usize) {
                 "run": run,
                 "calls": calls,
                 "calls_ok": ok,
-                "token_requests": server.received_count(Operation::ClientToken),
+                "token_requests": server.received_count(Operation::GetClientToken),
                 "business_requests": server.received_count(Operation::GetFoodOrderSpuDetail),
                 "seconds": started.elapsed().as_secs_f64(),
             })

@@ -673,10 +673,21 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             let pg = &op["x-douyin-pagination"];
             let pagination = match pg["kind"].as_str() {
                 None if pg.is_null() => None,
-                Some("page") => Some(format!(
-                    "Some(crate::spec::PaginationSpec::Page {{ page: {}, size: {}, total: {}, items: {} }})",
-                    lit(&text(pg, "page")?), lit(&text(pg, "size")?), lit(&text(pg, "total")?), lit(&text(pg, "items")?)
-                )),
+                Some("page") => {
+                    let unless = match pg["count_unless"].as_object().and_then(|m| m.iter().next()) {
+                        Some((k, v)) => format!(
+                            "Some(({}, {}))",
+                            lit(k),
+                            v.as_i64().ok_or(format!("{id}: count_unless needs an integer"))?
+                        ),
+                        None => "None".into(),
+                    };
+                    Some(format!(
+                        "Some(crate::spec::PaginationSpec::Page {{ page: {}, size: {}, total: {}, items: {}, count: {}, count_unless: {unless} }})",
+                        lit(&text(pg, "page")?), lit(&text(pg, "size")?), lit(&text(pg, "total")?), lit(&text(pg, "items")?),
+                        opt_str(pg["count"].as_str())
+                    ))
+                }
                 Some("cursor") => Some(format!(
                     "Some(crate::spec::PaginationSpec::Cursor {{ cursor: {}, size: {}, next_cursor: {}, has_more: {}, items: {} }})",
                     lit(&text(pg, "cursor")?), lit(&text(pg, "size")?), lit(&text(pg, "next_cursor")?), lit(&text(pg, "has_more")?), lit(&text(pg, "items")?)

@@ -958,7 +958,29 @@ impl<R: Paged> Listing for SpecListing<R> {
     }
 
     fn count(&self, items: &[Self::Item]) -> u64 {
-        items.len() as u64
+        let spec = R::OPERATION.spec();
+        let Some(PaginationSpec::Page {
+            count: Some(nested),
+            count_unless,
+            ..
+        }) = spec.pagination
+        else {
+            return items.len() as u64;
+        };
+        if let (Some((field, value)), Ok(raw)) = (count_unless, &self.raw)
+            && raw.get(spec, field).and_then(serde_json::Value::as_i64) == Some(value)
+        {
+            return items.len() as u64;
+        }
+        items
+            .iter()
+            .map(|item| {
+                serde_json::to_value(item)
+                    .ok()
+                    .and_then(|v| v.get(nested).and_then(|n| n.as_array().map(Vec::len)))
+                    .unwrap_or(0) as u64
+            })
+            .sum()
     }
 
     fn fingerprint(items: &[Self::Item]) -> u64 {

@@ -227,6 +227,12 @@ pub enum PaginationSpec {
         total: &'static str,
         /// `data` field of the items.
         items: &'static str,
+        /// When `total` counts something inside each item (`count`): the item
+        /// field whose array length an item counts for, unless the request
+        /// field `count_unless.0` is `count_unless.1`.
+        count: Option<&'static str>,
+        /// See `count`.
+        count_unless: Option<(&'static str, i64)>,
     },
     /// A cursor handed back by each page.
     Cursor {
@@ -285,4 +291,48 @@ pub struct ItemResultsSpec {
     pub message: &'static str,
     /// Results that mean "already done" on a retry after a failed attempt.
     pub already_done: &'static [i64],
+}
+
+impl Operation {
+    /// Its `operationId` (`query_reservation_orders`, …).
+    pub fn operation_id(self) -> &'static str {
+        self.spec().id
+    }
+
+    /// The path it is served at.
+    pub fn path(self) -> &'static str {
+        self.spec().path
+    }
+
+    /// Its HTTP method, upper case.
+    pub fn method(self) -> &'static str {
+        self.spec().method
+    }
+
+    /// The operation with this `operationId`.
+    pub fn from_id(id: &str) -> Option<Operation> {
+        find(id).map(|s| s.operation)
+    }
+
+    /// The operation served at `path` with `method` (a missing trailing `/`
+    /// is tolerated); `None` for an unknown path.
+    pub fn from_path(path: &str) -> Option<Operation> {
+        let trimmed = path.trim_end_matches('/');
+        operations()
+            .iter()
+            .find(|op| op.path.trim_end_matches('/') == trimmed)
+            .map(|op| op.operation)
+    }
+
+    /// Whether it is a business call (it sends the `access-token`), not the
+    /// token endpoint.
+    pub fn is_business(self) -> bool {
+        self.spec().auth
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.operation_id())
+    }
 }

@@ -179,19 +179,19 @@ async fn drive_the_sdk(server: &MockServer, shown: &mut Shown) -> Vec<String> {
     // know (2190002): invalidated, a real one fetched, the call replayed.
     server
         .inject(Fault::Body(token_answer(FETCHED_TOKEN)))
-        .on(Operation::ClientToken)
+        .on(Operation::GetClientToken)
         .times(1);
     let page = client.query_reservation_orders(&day_query()).await.unwrap();
     shown.debug("orders page", &page);
     assert_eq!(
-        server.received_count(Operation::ClientToken),
+        server.received_count(Operation::GetClientToken),
         2,
         "refreshed"
     );
     // 2190008 once: refreshed again.
     server.inject(Fault::Code(2190008)).on(orders).times(1);
     client.query_reservation_orders(&day_query()).await.unwrap();
-    assert_eq!(server.received_count(Operation::ClientToken), 3);
+    assert_eq!(server.received_count(Operation::GetClientToken), 3);
     // Retries: 503, a reset, 2119003, a timeout, each once.
     for fault in [
         Fault::Status(503),
@@ -354,7 +354,7 @@ async fn drive_the_sdk(server: &MockServer, shown: &mut Shown) -> Vec<String> {
         let fresh = builder(server, SECRET).build().unwrap();
         server
             .inject(answer)
-            .on(Operation::ClientToken)
+            .on(Operation::GetClientToken)
             .times(1);
         err(
             shown,
@@ -558,7 +558,7 @@ async fn drive_the_cli(server: &MockServer, shown: &mut Shown) -> Vec<String> {
     // `token`, handed the canary: prints it on stdout only.
     server
         .inject(Fault::Body(token_answer(FETCHED_TOKEN)))
-        .on(Operation::ClientToken)
+        .on(Operation::GetClientToken)
         .times(1);
     let run = goodlife(&creds, &["token"]).await;
     assert_eq!(run.stdout.trim(), FETCHED_TOKEN);
@@ -570,7 +570,7 @@ async fn drive_the_cli(server: &MockServer, shown: &mut Shown) -> Vec<String> {
     // Queries: the canary token is fetched first, refused, and replaced.
     server
         .inject(Fault::Body(token_answer(FETCHED_TOKEN)))
-        .on(Operation::ClientToken)
+        .on(Operation::GetClientToken)
         .times(1);
     record(shown, goodlife(&creds, &orders_all).await, 0);
     server.inject(Fault::Status(503)).on(orders_api).times(1);
@@ -607,7 +607,7 @@ async fn drive_the_cli(server: &MockServer, shown: &mut Shown) -> Vec<String> {
                    "extra": {"error_code": 10013, "sub_error_code": 7, "sub_description": SECRET}})
             .to_string(),
         ))
-        .on(Operation::ClientToken)
+        .on(Operation::GetClientToken)
         .times(1);
     record(shown, goodlife(&creds, &["token"]).await, 1);
     let fixed = [

@@ -534,7 +534,7 @@ async fn token_prints_a_working_token_and_credentials_work_from_the_environment(
     let run = run_cmd(cmd).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.json()["total"], Value::from(day_orders(&server).len()));
-    assert_eq!(server.received_count(Operation::ClientToken), 1);
+    assert_eq!(server.received_count(Operation::GetClientToken), 1);
     let fetched = server.received()[1]
         .header("access-token")
         .unwrap()

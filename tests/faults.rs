@@ -260,7 +260,7 @@ fn rows() -> Vec<Row> {
             )
         },
         Row {
-            on: Operation::ClientToken,
+            on: Operation::GetClientToken,
             ..row(
                 "10020 on the token fetch",
                 Fault::Code(10020),
@@ -348,7 +348,7 @@ async fn run_row(row: &Row) -> Measured {
     let client = client(&server, row.timeout);
     // The token is fetched first (outside the measured call) unless the row is
     // about the token fetch itself.
-    if row.on != Operation::ClientToken {
+    if row.on != Operation::GetClientToken {
         client
             .access_token()
             .await
@@ -402,7 +402,7 @@ async fn run_row(row: &Row) -> Measured {
     Measured {
         outcome,
         requests: server.received_count(row.on),
-        token_fetches: server.received_count(Operation::ClientToken),
+        token_fetches: server.received_count(Operation::GetClientToken),
         orders: server.received_count(ORDERS),
         elapsed,
         kept,
@@ -523,7 +523,7 @@ async fn fault_matrix() {
             m.elapsed <= bound,
             format!("took {:?}, more than {bound:?}", m.elapsed),
         );
-        if row.on == Operation::ClientToken {
+        if row.on == Operation::GetClientToken {
             check(
                 m.orders == 0,
                 format!("{} business requests without a token", m.orders),

@@ -190,7 +190,7 @@ async fn ten_thousand_calls_at_256_with_5_percent_faults() {
         assert_eq!(ended, CALLS, "every call ended");
         assert!(workers.is_empty());
         let requests = server.received_count(Operation::GetFoodOrderSpuDetail);
-        let token_fetches = server.received_count(Operation::ClientToken);
+        let token_fetches = server.received_count(Operation::GetClientToken);
         sampler.abort();
         let _ = sampler.await;
         drop(client);

@@ -663,7 +663,7 @@ async fn fetch_token(server: &MockServer, body: Value) -> Value {
         .post(format!(
             "{}{}",
             server.base_url(),
-            Operation::ClientToken.path()
+            Operation::GetClientToken.path()
         ))
         .json(&body)
         .send()
@@ -970,7 +970,7 @@ async fn retryable_faults_are_retried_and_the_others_are_not() {
         .expect("third attempt succeeds");
     assert_eq!(server.received_count(orders), 3);
     assert_eq!(
-        server.received_count(Operation::ClientToken),
+        server.received_count(Operation::GetClientToken),
         1,
         "one token for all"
     );
@@ -1045,13 +1045,13 @@ async fn an_expired_token_is_refreshed_and_the_call_replayed() {
     ))
     .await
     .expect("same token");
-    assert_eq!(server.received_count(Operation::ClientToken), 1);
+    assert_eq!(server.received_count(Operation::GetClientToken), 1);
 
     clock.advance(Duration::from_secs(7200));
     c.query_reservation_orders(&day_query())
         .await
         .expect("refreshed and replayed");
-    assert_eq!(server.received_count(Operation::ClientToken), 2);
+    assert_eq!(server.received_count(Operation::GetClientToken), 2);
     let got = server.received();
     let tokens: Vec<&str> = got
         .iter()
@@ -1085,7 +1085,7 @@ async fn with_a_shared_clock_the_client_refreshes_before_the_token_expires() {
     c.query_reservation_orders(&day_query())
         .await
         .expect("refreshed early");
-    assert_eq!(server.received_count(Operation::ClientToken), 2);
+    assert_eq!(server.received_count(Operation::GetClientToken), 2);
     assert_eq!(
         server.received_count(Operation::QueryReservationOrders),
         2,
@@ -1099,12 +1099,12 @@ async fn token_endpoint_faults_reach_the_caller_typed() {
     let c = credentials_client(&server, Arc::default());
     server
         .inject(Fault::Code(10013))
-        .on(Operation::ClientToken)
+        .on(Operation::GetClientToken)
         .times(1);
     let err = c.query_reservation_orders(&day_query()).await.unwrap_err();
     assert_eq!(api_code(&err), ErrorCode::TokenWrongCredentials);
     assert_eq!(
-        server.received_count(Operation::ClientToken),
+        server.received_count(Operation::GetClientToken),
         1,
         "wrong credentials are not retried"
     );

@@ -260,7 +260,7 @@ async fn tour(server: &MockServer) -> Result<(), Error> {
 
     // 7. Token expiry on the sandbox's clock: 2190008, refresh, replay.
     let t = Instant::now();
-    let fetches = server.received_count(Operation::ClientToken);
+    let fetches = server.received_count(Operation::GetClientToken);
     server.clock().advance(Duration::from_secs(7200));
     client.query_reservation_orders(&query).await?;
     step(
@@ -269,7 +269,7 @@ async fn tour(server: &MockServer) -> Result<(), Error> {
         t.elapsed(),
         &format!(
             "sandbox clock +2 h: 2190008, token refreshed ({} fetch), call replayed",
-            server.received_count(Operation::ClientToken) - fetches
+            server.received_count(Operation::GetClientToken) - fetches
         ),
     );
 

@@ -6,13 +6,14 @@
 //! [`EXIT_API`], [`EXIT_INPUT`], [`EXIT_TRANSPORT`].
 
 mod demo;
+mod ops;
 mod query;
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use douyin_goodlife::mock::{MockServer, sample};
 use douyin_goodlife::{
     Client, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ERROR_TABLE, Error,
@@ -57,8 +58,9 @@ pub struct Cli {
     /// Log to stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     verbose: u8,
+    /// A friendly command, or `None` for an operation's generated subcommand.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -109,7 +111,15 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
 
 /// Parses the arguments, runs the command, returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .subcommands(ops::commands())
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -121,7 +131,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(EXIT_TRANSPORT);
         }
     };
-    ExitCode::from(runtime.block_on(run(cli)))
+    ExitCode::from(runtime.block_on(run(cli, &matches)))
 }
 
 fn init_tracing(verbose: u8) {
@@ -139,8 +149,21 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
-async fn run(cli: Cli) -> u8 {
-    match &cli.command {
+async fn run(cli: Cli, matches: &ArgMatches) -> u8 {
+    let Some(command) = &cli.command else {
+        // One of the operations' generated subcommands.
+        return match matches.subcommand() {
+            Some((name, sub)) => match ops::find(name) {
+                Some(op) => ops::run(&cli, op, sub).await,
+                None => {
+                    eprintln!("error: unknown command {name}");
+                    EXIT_INPUT
+                }
+            },
+            None => EXIT_INPUT,
+        };
+    };
+    match command {
         Command::Orders(args) => query::orders(&cli, args).await,
         Command::Spu(args) => query::spu(&cli, args).await,
         Command::Certificates(args) => query::certificates(&cli, args).await,

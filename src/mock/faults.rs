@@ -164,7 +164,7 @@ pub struct Injection {
 
 impl Injection {
     /// Applies the fault only to `operation` (which may be
-    /// [`Operation::ClientToken`]).
+    /// [`Operation::GetClientToken`]).
     pub fn on(self, operation: Operation) -> Self {
         self.faults
             .update(self.id, |r| r.operation = Some(operation));

@@ -92,78 +92,8 @@ pub mod sample {
     pub const DAY_END: i64 = 1_732_982_400;
 }
 
-/// The operations the sandbox serves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// `POST /oauth/client_token/`.
-    ClientToken,
-    /// `POST /goodlife/v1/comprehensive/trade/query/order/`.
-    QueryReservationOrders,
-    /// `GET /goodlife/v1/goods/foodorder/spu/detail/`.
-    GetFoodOrderSpuDetail,
-    /// `POST /api/trade/v2/fulfillment/query_user_certificates/`.
-    QueryUserCertificates,
-}
-
-impl Operation {
-    /// Every operation.
-    pub const ALL: [Operation; 4] = [
-        Operation::ClientToken,
-        Operation::QueryReservationOrders,
-        Operation::GetFoodOrderSpuDetail,
-        Operation::QueryUserCertificates,
-    ];
-
-    /// The spec's operation id (`query_reservation_orders`, …).
-    pub const fn operation_id(self) -> &'static str {
-        match self {
-            Operation::ClientToken => "get_client_token",
-            Operation::QueryReservationOrders => "query_reservation_orders",
-            Operation::GetFoodOrderSpuDetail => "get_food_order_spu_detail",
-            Operation::QueryUserCertificates => "query_user_certificates",
-        }
-    }
-
-    /// The path it is served at.
-    pub const fn path(self) -> &'static str {
-        match self {
-            Operation::ClientToken => "/oauth/client_token/",
-            Operation::QueryReservationOrders => "/goodlife/v1/comprehensive/trade/query/order/",
-            Operation::GetFoodOrderSpuDetail => "/goodlife/v1/goods/foodorder/spu/detail/",
-            Operation::QueryUserCertificates => {
-                "/api/trade/v2/fulfillment/query_user_certificates/"
-            }
-        }
-    }
-
-    /// The HTTP method it is served with.
-    pub const fn method(self) -> &'static str {
-        match self {
-            Operation::GetFoodOrderSpuDetail => "GET",
-            _ => "POST",
-        }
-    }
-
-    /// The operation served at `path` (a missing trailing `/` is tolerated).
-    pub fn from_path(path: &str) -> Option<Operation> {
-        let trimmed = path.trim_end_matches('/');
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.path().trim_end_matches('/') == trimmed)
-    }
-
-    /// Whether it is one of the three business queries (not the token endpoint).
-    pub const fn is_business(self) -> bool {
-        !matches!(self, Operation::ClientToken)
-    }
-}
-
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.operation_id())
-    }
-}
+/// The operations the sandbox serves: every operation of the spec.
+pub use crate::Operation;
 
 /// Configuration of a [`MockServer`]: port, seed, clock, credentials.
 #[derive(Debug)]
