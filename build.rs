@@ -57,7 +57,10 @@ fn run() -> Result<(), String> {
     // Only the types are compiled: every call goes through the SDK's own
     // pipeline (src/operation.rs); progenitor's methods are read, above, for
     // their body and answer types.
-    write(&out.join("operations.rs"), &operations::operations(&raw, &ast)?)?;
+    write(
+        &out.join("operations.rs"),
+        &operations::operations(&raw, &ast)?,
+    )?;
     let types: Vec<syn::Item> = ast
         .items
         .into_iter()

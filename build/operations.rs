@@ -360,7 +360,13 @@ fn doc(text: &str, indent: &str) -> String {
         if line.is_empty() {
             let _ = writeln!(s, "{indent}///");
         } else {
-            let _ = writeln!(s, "{indent}/// {}", line.replace('`', "'").replace('[', "\\[").replace(']', "\\]"));
+            let _ = writeln!(
+                s,
+                "{indent}/// {}",
+                line.replace('`', "'")
+                    .replace('[', "\\[")
+                    .replace(']', "\\]")
+            );
         }
     }
     s
@@ -411,15 +417,26 @@ fn envelope_impl(
             if let Some(dfields) = generated.structs.get(&dname) {
                 let mut inner = String::new();
                 for (wire, slot, conv) in [
-                    ("error_code", "data_code", "crate::envelope::AsCode::as_code"),
-                    ("description", "data_desc", "crate::envelope::AsText::as_text"),
+                    (
+                        "error_code",
+                        "data_code",
+                        "crate::envelope::AsCode::as_code",
+                    ),
+                    (
+                        "description",
+                        "data_desc",
+                        "crate::envelope::AsText::as_text",
+                    ),
                 ] {
                     if let Some(f) = dfields.iter().find(|f| f.wire == wire) {
                         let _ = writeln!(inner, "            c.{slot} = {conv}(&d.{});", f.ident);
                     }
                 }
                 if !inner.is_empty() {
-                    let _ = write!(body, "        if let Some(d) = {acc} {{\n{inner}        }}\n");
+                    let _ = write!(
+                        body,
+                        "        if let Some(d) = {acc} {{\n{inner}        }}\n"
+                    );
                 }
             }
             let into = if generic_arg(&data.ty, "Option").is_some() {
@@ -427,7 +444,10 @@ fn envelope_impl(
             } else {
                 format!("Some(self.{})", data.ident)
             };
-            (format!("types::{}", ty_text(&ty).trim_start_matches("types::")), into)
+            (
+                format!("types::{}", ty_text(&ty).trim_start_matches("types::")),
+                into,
+            )
         }
         None => (response_ty.to_string(), "Some(self)".to_string()),
     };
@@ -442,14 +462,25 @@ fn envelope_impl(
         ))?;
         let mut inner = String::new();
         for (wire, slot, conv) in [
-            ("StatusCode", "base_code", "crate::envelope::AsCode::as_code"),
-            ("StatusMessage", "base_msg", "crate::envelope::AsText::as_text"),
+            (
+                "StatusCode",
+                "base_code",
+                "crate::envelope::AsCode::as_code",
+            ),
+            (
+                "StatusMessage",
+                "base_msg",
+                "crate::envelope::AsText::as_text",
+            ),
         ] {
             if let Some(f) = bfields.iter().find(|f| f.wire == wire) {
                 let _ = writeln!(inner, "            c.{slot} = {conv}(&b.{});", f.ident);
             }
         }
-        let _ = write!(body, "        if let Some(b) = {acc} {{\n{inner}        }}\n");
+        let _ = write!(
+            body,
+            "        if let Some(b) = {acc} {{\n{inner}        }}\n"
+        );
     }
     if envelope == "ErrNo" {
         for (wire, slot, conv) in [
@@ -470,20 +501,28 @@ fn envelope_impl(
 }
 
 /// The item type of `data.<items>` (a `Vec<T>` or `Option<Vec<T>>`).
-fn item_type(generated: &Generated, data_ty: &str, items: &str, id: &str) -> Result<String, String> {
+fn item_type(
+    generated: &Generated,
+    data_ty: &str,
+    items: &str,
+    id: &str,
+) -> Result<String, String> {
     let dname = data_ty.trim_start_matches("types::");
     let fields = generated
         .structs
         .get(dname)
         .ok_or(format!("{id}: pagination needs an object `data`"))?;
-    let f = fields
-        .iter()
-        .find(|f| f.wire == items)
-        .ok_or(format!("{id}: x-douyin-pagination names `{items}`, which `data` does not have"))?;
+    let f = fields.iter().find(|f| f.wire == items).ok_or(format!(
+        "{id}: x-douyin-pagination names `{items}`, which `data` does not have"
+    ))?;
     let ty = generic_arg(&f.ty, "Option").unwrap_or(&f.ty);
     let inner = generic_arg(ty, "Vec").ok_or(format!("{id}: `data.{items}` is not an array"))?;
     let t = ty_text(inner);
-    Ok(if t.contains("::") { t } else { format!("types::{t}") })
+    Ok(if t.contains("::") {
+        t
+    } else {
+        format!("types::{t}")
+    })
 }
 
 pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
@@ -502,7 +541,9 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
 
     let paths = raw["paths"].as_object().ok_or("no paths")?;
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             if !matches!(method.as_str(), "get" | "post" | "put" | "delete" | "patch") {
                 continue;
@@ -562,12 +603,18 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             let mut names = Vec::new();
             for p in op["parameters"].as_array().into_iter().flatten() {
                 let p = resolve(raw, p);
-                let name = p["name"].as_str().ok_or(format!("{id}: a parameter has no name"))?;
+                let name = p["name"]
+                    .as_str()
+                    .ok_or(format!("{id}: a parameter has no name"))?;
                 let location = match p["in"].as_str() {
                     Some("query") => "Query",
                     Some("header") => "Header",
                     Some("path") => "Path",
-                    other => return Err(format!("{id}: parameter {name} in {other:?} is not supported")),
+                    other => {
+                        return Err(format!(
+                            "{id}: parameter {name} in {other:?} is not supported"
+                        ));
+                    }
                 };
                 let required = p["required"].as_bool().unwrap_or(false) || location == "Path";
                 let schema = &p["schema"];
@@ -609,7 +656,9 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                         setters,
                         "    /// Sets `{name}`.\n    pub fn {setter_ident}(mut self, value: impl Into<{ty}>) -> Self {{\n        self.{ident} = value.into();\n        self\n    }}\n"
                     );
-                    to_raw.push(format!("Some(serde_json::Value::from(self.{ident}.clone()))"));
+                    to_raw.push(format!(
+                        "Some(serde_json::Value::from(self.{ident}.clone()))"
+                    ));
                 } else {
                     let _ = write!(fields, "{field_doc}    pub {ident}: Option<{ty}>,\n");
                     ctor_init.push(format!("{ident}: None"));
@@ -634,34 +683,73 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                         out.join(", ")
                     );
                     let ex = &rb["content"]["application/json"]["example"];
-                    let ex = if ex.is_null() { &resolve(raw, body_schema)["example"] } else { ex };
-                    let bt = if bt.starts_with("types::") { bt.clone() } else { format!("types::{bt}") };
+                    let ex = if ex.is_null() {
+                        &resolve(raw, body_schema)["example"]
+                    } else {
+                        ex
+                    };
+                    let bt = if bt.starts_with("types::") {
+                        bt.clone()
+                    } else {
+                        format!("types::{bt}")
+                    };
                     if body_required {
                         let _ = write!(fields, "    /// The JSON body.\n    pub body: {bt},\n");
                         ctor_args.push(format!("body: {bt}"));
                         ctor_init.push("body".into());
-                        let _ = write!(setters, "    /// Sets the JSON body.\n    pub fn with_body(mut self, body: {bt}) -> Self {{\n        self.body = body;\n        self\n    }}\n");
-                        (spec, json_text(ex), "Some(crate::operation::body_value(&self.body)?)".to_string())
+                        let _ = write!(
+                            setters,
+                            "    /// Sets the JSON body.\n    pub fn with_body(mut self, body: {bt}) -> Self {{\n        self.body = body;\n        self\n    }}\n"
+                        );
+                        (
+                            spec,
+                            json_text(ex),
+                            "Some(crate::operation::body_value(&self.body)?)".to_string(),
+                        )
                     } else {
-                        let _ = write!(fields, "    /// The JSON body.\n    pub body: Option<{bt}>,\n");
+                        let _ = write!(
+                            fields,
+                            "    /// The JSON body.\n    pub body: Option<{bt}>,\n"
+                        );
                         ctor_init.push("body: None".into());
-                        let _ = write!(setters, "    /// Sets the JSON body.\n    pub fn with_body(mut self, body: {bt}) -> Self {{\n        self.body = Some(body);\n        self\n    }}\n");
+                        let _ = write!(
+                            setters,
+                            "    /// Sets the JSON body.\n    pub fn with_body(mut self, body: {bt}) -> Self {{\n        self.body = Some(body);\n        self\n    }}\n"
+                        );
                         (spec, json_text(ex), "match &self.body { Some(b) => Some(crate::operation::body_value(b)?), None => None }".to_string())
                     }
                 }
                 None => ("None".to_string(), None, "None".to_string()),
             };
-            let body_only = body_ty.clone().filter(|_| params.is_empty() && body_required);
+            let body_only = body_ty
+                .clone()
+                .filter(|_| params.is_empty() && body_required);
 
             // ---- extensions ----------------------------------------------
             let one_of: Vec<String> = match &op["x-douyin-one-of-required"] {
                 Value::Array(a) if a.iter().all(Value::is_string) && !a.is_empty() => {
-                    vec![format!("&[{}]", a.iter().filter_map(Value::as_str).map(lit).collect::<Vec<_>>().join(", "))]
+                    vec![format!(
+                        "&[{}]",
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(lit)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )]
                 }
                 Value::Array(a) => a
                     .iter()
                     .filter_map(Value::as_array)
-                    .map(|g| format!("&[{}]", g.iter().filter_map(Value::as_str).map(lit).collect::<Vec<_>>().join(", ")))
+                    .map(|g| {
+                        format!(
+                            "&[{}]",
+                            g.iter()
+                                .filter_map(Value::as_str)
+                                .map(lit)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
                     .collect(),
                 _ => Vec::new(),
             };
@@ -674,25 +762,38 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             let pagination = match pg["kind"].as_str() {
                 None if pg.is_null() => None,
                 Some("page") => {
-                    let unless = match pg["count_unless"].as_object().and_then(|m| m.iter().next()) {
+                    let unless = match pg["count_unless"].as_object().and_then(|m| m.iter().next())
+                    {
                         Some((k, v)) => format!(
                             "Some(({}, {}))",
                             lit(k),
-                            v.as_i64().ok_or(format!("{id}: count_unless needs an integer"))?
+                            v.as_i64()
+                                .ok_or(format!("{id}: count_unless needs an integer"))?
                         ),
                         None => "None".into(),
                     };
                     Some(format!(
                         "Some(crate::spec::PaginationSpec::Page {{ page: {}, size: {}, total: {}, items: {}, count: {}, count_unless: {unless} }})",
-                        lit(&text(pg, "page")?), lit(&text(pg, "size")?), lit(&text(pg, "total")?), lit(&text(pg, "items")?),
+                        lit(&text(pg, "page")?),
+                        lit(&text(pg, "size")?),
+                        lit(&text(pg, "total")?),
+                        lit(&text(pg, "items")?),
                         opt_str(pg["count"].as_str())
                     ))
                 }
                 Some("cursor") => Some(format!(
                     "Some(crate::spec::PaginationSpec::Cursor {{ cursor: {}, size: {}, next_cursor: {}, has_more: {}, items: {} }})",
-                    lit(&text(pg, "cursor")?), lit(&text(pg, "size")?), lit(&text(pg, "next_cursor")?), lit(&text(pg, "has_more")?), lit(&text(pg, "items")?)
+                    lit(&text(pg, "cursor")?),
+                    lit(&text(pg, "size")?),
+                    lit(&text(pg, "next_cursor")?),
+                    lit(&text(pg, "has_more")?),
+                    lit(&text(pg, "items")?)
                 )),
-                other => return Err(format!("{id}: x-douyin-pagination kind {other:?} is not page or cursor")),
+                other => {
+                    return Err(format!(
+                        "{id}: x-douyin-pagination kind {other:?} is not page or cursor"
+                    ));
+                }
             };
             let write_op = op["x-douyin-write"].as_bool().unwrap_or(false);
             let idem = op["x-douyin-idempotency-key"].as_str();
@@ -701,24 +802,38 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             let retry_plan = if rp.is_null() {
                 "None".to_string()
             } else {
-                let max = rp["max_attempts"].as_u64().ok_or(format!("{id}: x-douyin-retry needs max_attempts"))?;
+                let max = rp["max_attempts"]
+                    .as_u64()
+                    .ok_or(format!("{id}: x-douyin-retry needs max_attempts"))?;
                 let steps: Vec<String> = rp["schedule"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .map(|s| format!(
-                        "crate::spec::RetryStep {{ times: {}, interval_ms: {} }}",
-                        opt_lit(s["times"].as_u64()),
-                        s["interval_ms"].as_u64().unwrap_or(0)
-                    ))
+                    .map(|s| {
+                        format!(
+                            "crate::spec::RetryStep {{ times: {}, interval_ms: {} }}",
+                            opt_lit(s["times"].as_u64()),
+                            s["interval_ms"].as_u64().unwrap_or(0)
+                        )
+                    })
                     .collect();
-                format!("Some(crate::spec::RetryPlan {{ max_attempts: {}, schedule: &[{}] }})", max.min(1000), steps.join(", "))
+                format!(
+                    "Some(crate::spec::RetryPlan {{ max_attempts: {}, schedule: &[{}] }})",
+                    max.min(1000),
+                    steps.join(", ")
+                )
             };
             let vr = &op["x-douyin-verify-results"];
             let item_results = if vr.is_null() {
                 "None".to_string()
             } else {
-                let already: Vec<String> = vr["already_verified"].as_array().into_iter().flatten().filter_map(Value::as_i64).map(|c| c.to_string()).collect();
+                let already: Vec<String> = vr["already_verified"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_i64)
+                    .map(|c| c.to_string())
+                    .collect();
                 format!(
                     "Some(crate::spec::ItemResultsSpec {{ items: {}, result: {}, message: {}, already_done: &[{}] }})",
                     lit(vr["items"].as_str().unwrap_or("verify_results")),
@@ -771,7 +886,11 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 id_lit = lit(&id)
             );
             if let Some(bt) = &body_only {
-                let bt = if bt.starts_with("types::") { bt.clone() } else { format!("types::{bt}") };
+                let bt = if bt.starts_with("types::") {
+                    bt.clone()
+                } else {
+                    format!("types::{bt}")
+                };
                 let _ = write!(
                     structs,
                     "impl crate::operation::IntoRequest<{req_ty}> for {bt} {{\n    fn into_request(self) -> Result<{req_ty}, crate::Error> {{\n        Ok({req_ty}::new(self))\n    }}\n}}\n\n"
@@ -785,7 +904,10 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 summary.replace('`', "'"),
                 method.to_uppercase(),
                 if op["x-douyin-scope"].as_str().is_some_and(|s| !s.is_empty()) {
-                    format!(", scope `{}`", op["x-douyin-scope"].as_str().unwrap_or_default())
+                    format!(
+                        ", scope `{}`",
+                        op["x-douyin-scope"].as_str().unwrap_or_default()
+                    )
                 } else {
                     String::new()
                 }
@@ -795,7 +917,9 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 "        Operation::{variant} => client.call_raw::<{req_ty}>(raw).await.and_then(crate::operation::data_value),"
             );
             if let Some(pg) = &pagination {
-                let items_field = op["x-douyin-pagination"]["items"].as_str().unwrap_or_default();
+                let items_field = op["x-douyin-pagination"]["items"]
+                    .as_str()
+                    .unwrap_or_default();
                 let item_ty = item_type(&generated, &data_ty, items_field, &id)?;
                 let items_ident = generated.structs[data_ty.trim_start_matches("types::")]
                     .iter()
@@ -820,9 +944,18 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                     }
                 };
                 let pgv = &op["x-douyin-pagination"];
-                let total = getter(pgv["total"].as_str().unwrap_or("total"), "crate::envelope::AsCode::as_code");
-                let next = getter(pgv["next_cursor"].as_str().unwrap_or("\0"), "crate::pagination::as_json");
-                let more = getter(pgv["has_more"].as_str().unwrap_or("\0"), "crate::pagination::as_bool");
+                let total = getter(
+                    pgv["total"].as_str().unwrap_or("total"),
+                    "crate::envelope::AsCode::as_code",
+                );
+                let next = getter(
+                    pgv["next_cursor"].as_str().unwrap_or("\0"),
+                    "crate::pagination::as_json",
+                );
+                let more = getter(
+                    pgv["has_more"].as_str().unwrap_or("\0"),
+                    "crate::pagination::as_bool",
+                );
                 let _ = write!(
                     structs,
                     "impl crate::pagination::Paged for {req_ty} {{\n    type Item = {item_ty};\n    fn items(data: {data_ty}) -> Vec<{item_ty}> {{\n        {take}\n    }}\n    #[allow(unused_variables)]\n    fn total(data: &{data_ty}) -> Option<i64> {{\n        {total}\n    }}\n    #[allow(unused_variables)]\n    fn next_cursor(data: &{data_ty}) -> Option<serde_json::Value> {{\n        {next}\n    }}\n    #[allow(unused_variables)]\n    fn has_more(data: &{data_ty}) -> Option<bool> {{\n        {more}\n    }}\n}}\n\n"
@@ -837,14 +970,26 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     }
 
     let n = ids.len();
-    let mut s = String::from("// @generated by build.rs from openapi/goodlife.yaml. Do not edit.\n\n#[allow(unused_imports)]\nuse crate::types;\n\n");
+    let mut s = String::from(
+        "// @generated by build.rs from openapi/goodlife.yaml. Do not edit.\n\n#[allow(unused_imports)]\nuse crate::types;\n\n",
+    );
     s.push_str("/// Every operation of the spec, by its `operationId`.\n#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\npub enum Operation {\n");
     s.push_str(&variants);
     s.push_str("}\n\n");
-    let _ = write!(s, "impl Operation {{\n    /// Every operation, in spec order.\n    pub const ALL: [Operation; {n}] = [{}];\n\n", ids.iter().map(|i| format!("Operation::{}", pascal(i))).collect::<Vec<_>>().join(", "));
+    let _ = write!(
+        s,
+        "impl Operation {{\n    /// Every operation, in spec order.\n    pub const ALL: [Operation; {n}] = [{}];\n\n",
+        ids.iter()
+            .map(|i| format!("Operation::{}", pascal(i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     s.push_str("    /// Its index in [`Operation::ALL`].\n    pub const fn index(self) -> usize {\n        self as usize\n    }\n\n");
     s.push_str("    /// What the spec says about it.\n    pub fn spec(self) -> &'static crate::spec::OperationSpec {\n        &SPECS[self as usize]\n    }\n}\n\n");
-    let _ = write!(s, "pub(crate) static SPECS: [crate::spec::OperationSpec; {n}] = [\n");
+    let _ = write!(
+        s,
+        "pub(crate) static SPECS: [crate::spec::OperationSpec; {n}] = [\n"
+    );
     for sp in &specs {
         s.push_str(sp);
     }
@@ -863,7 +1008,13 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     s.push_str("    #![allow(unused_imports)]\n");
     s.push_str(&methods);
     s.push_str("}\n\n");
-    let _ = write!(s, "pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    use requests::*;\n    match operation {{\n{dispatch}    }}\n}}\n\n");
-    let _ = write!(s, "#[allow(unused_variables, unused_imports, unreachable_code)]\npub(crate) fn stream_dynamic(client: crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Option<crate::pagination::JsonStream> {{\n    use requests::*;\n    #[allow(unreachable_patterns)]\n    Some(match operation {{\n{stream_dispatch}        _ => return None,\n    }})\n}}\n");
+    let _ = write!(
+        s,
+        "pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    use requests::*;\n    match operation {{\n{dispatch}    }}\n}}\n\n"
+    );
+    let _ = write!(
+        s,
+        "#[allow(unused_variables, unused_imports, unreachable_code)]\npub(crate) fn stream_dynamic(client: crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Option<crate::pagination::JsonStream> {{\n    use requests::*;\n    #[allow(unreachable_patterns)]\n    Some(match operation {{\n{stream_dispatch}        _ => return None,\n    }})\n}}\n"
+    );
     Ok(s)
 }

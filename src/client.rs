@@ -12,15 +12,15 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
-use crate::clock::{Clock, SystemClock};
 use crate::Operation;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, capped_body};
 use crate::operation::LOGID;
 use crate::operation::RawRequest;
 use crate::request::SpuQuery;
-use crate::spec::OperationSpec;
 use crate::response::Response;
 use crate::retry::{self, Failure, RetryConfig};
+use crate::spec::OperationSpec;
 use crate::token::{
     AccessToken, Credentials, FetchFuture, Fetched, RefreshPolicy, TokenProvider, Tokens,
 };
@@ -613,7 +613,6 @@ impl Client {
             Box::pin(fetch_token(base_url, http, credentials).instrument(span))
         }
     }
-
 }
 
 fn no_token() -> Error {

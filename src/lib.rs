@@ -40,9 +40,9 @@ pub mod decode;
 pub mod enums;
 mod envelope;
 mod error;
-mod operation;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod operation;
 pub mod pagination;
 #[cfg(feature = "redis")]
 mod redis_store;

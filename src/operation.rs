@@ -194,14 +194,14 @@ pub(crate) fn encode(
             Location::Header => {
                 let name = HeaderName::from_bytes(param.name.as_bytes())
                     .map_err(|_| Error::invalid(param.name, "is not a valid header name"))?;
-                let value = HeaderValue::from_str(&scalar_text(value))
-                    .map_err(|_| Error::invalid(param.name, "holds characters not allowed in an HTTP header"))?;
+                let value = HeaderValue::from_str(&scalar_text(value)).map_err(|_| {
+                    Error::invalid(param.name, "holds characters not allowed in an HTTP header")
+                })?;
                 headers.insert(name, value);
             }
             Location::Path => {
                 let text = scalar_text(value);
-                let encoded: String =
-                    url_segment(&text);
+                let encoded: String = url_segment(&text);
                 path = path.replace(&format!("{{{}}}", param.name), &encoded);
             }
         }
@@ -209,7 +209,8 @@ pub(crate) fn encode(
     let mut url = reqwest::Url::parse(&format!("{base_url}{path}"))
         .map_err(|e| Error::Config(format!("cannot build the URL of {}: {e}", spec.id)))?;
     if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
     }
     let body = match (&raw.body, spec.body) {
         (Some(b), Some(_)) => Some(Bytes::from(
@@ -335,7 +336,12 @@ fn check_items<D: Serialize>(
 ) -> Result<Response<D>, Error> {
     let value = serde_json::to_value(response.data()).unwrap_or(Value::Null);
     let mut already = Vec::new();
-    for (index, item) in value[items.items].as_array().into_iter().flatten().enumerate() {
+    for (index, item) in value[items.items]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let code = envelope::lenient_int(&item[items.result]).unwrap_or(0);
         if code == 0 {
             continue;

@@ -86,11 +86,11 @@ use crate::enums::PageDimension;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::operation::{OperationRequest, RawRequest};
-use crate::spec::{OperationSpec, PaginationSpec};
-use crate::validate;
 use crate::request::{CertificateQuery, OrderQuery};
 use crate::response::Response;
+use crate::spec::{OperationSpec, PaginationSpec};
 use crate::types;
+use crate::validate;
 use crate::validate::limits;
 
 /// Without a `total` in the answers, a stream stops with
@@ -948,7 +948,11 @@ impl<R: Paged> Listing for SpecListing<R> {
     ) -> BoxFuture<'static, Result<RawPage<Self::Item>, Error>> {
         Box::pin(async move {
             let mut raw = self.raw.clone()?;
-            raw.set(R::OPERATION.spec(), self.page, serde_json::Value::from(page));
+            raw.set(
+                R::OPERATION.spec(),
+                self.page,
+                serde_json::Value::from(page),
+            );
             let resp = client.call_raw::<R>(raw).await?;
             Ok(RawPage::from_response(resp, |d| {
                 let total = R::total(&d);
@@ -990,7 +994,11 @@ impl<R: Paged> Listing for SpecListing<R> {
 
 /// The request with the page size set (the spec's maximum when the caller
 /// gave none), for a stream.
-fn with_page_size(spec: &'static OperationSpec, mut raw: RawRequest, size: &'static str) -> RawRequest {
+fn with_page_size(
+    spec: &'static OperationSpec,
+    mut raw: RawRequest,
+    size: &'static str,
+) -> RawRequest {
     if raw.get(spec, size).is_none() {
         let max = spec
             .param(size)
@@ -1010,7 +1018,10 @@ fn with_page_size(spec: &'static OperationSpec, mut raw: RawRequest, size: &'sta
 /// The stream of a paginated operation: page numbers with today's guards, or
 /// cursors (a repeated cursor ends the stream with
 /// [`PaginationStop::RepeatedCursor`]).
-pub(crate) fn spec_stream<R: Paged>(client: Client, request: Result<R, Error>) -> ListStream<R::Item> {
+pub(crate) fn spec_stream<R: Paged>(
+    client: Client,
+    request: Result<R, Error>,
+) -> ListStream<R::Item> {
     spec_stream_raw::<R>(client, request.and_then(|r| r.to_raw()))
 }
 
@@ -1139,12 +1150,17 @@ pub(crate) fn json_stream<R: Paged>(client: Client, raw: RawRequest) -> JsonStre
         .boxed()
 }
 
-fn spec_stream_raw<R: Paged>(client: Client, raw: Result<RawRequest, Error>) -> ListStream<R::Item> {
+fn spec_stream_raw<R: Paged>(
+    client: Client,
+    raw: Result<RawRequest, Error>,
+) -> ListStream<R::Item> {
     let spec = R::OPERATION.spec();
     match spec.pagination {
-        Some(PaginationSpec::Cursor { cursor, size, .. }) => {
-            cursor_stream::<R>(client, raw.map(|raw| with_page_size(spec, raw, size)), cursor)
-        }
+        Some(PaginationSpec::Cursor { cursor, size, .. }) => cursor_stream::<R>(
+            client,
+            raw.map(|raw| with_page_size(spec, raw, size)),
+            cursor,
+        ),
         Some(PaginationSpec::Page { page, size, .. }) => ListStream::new(State::new(
             client,
             SpecListing::<R> {

@@ -310,7 +310,8 @@ impl IntoRequest<QueryReservationOrdersRequest> for OrderQuery {
 impl IntoRequest<GetFoodOrderSpuDetailRequest> for &SpuQuery {
     fn into_request(self) -> Result<GetFoodOrderSpuDetailRequest, RequestError> {
         let (account_id, out_spu_id, spu_id) = self.to_wire()?;
-        let mut request = GetFoodOrderSpuDetailRequest::new(account_id.get().min(i64::MAX as u64) as i64);
+        let mut request =
+            GetFoodOrderSpuDetailRequest::new(account_id.get().min(i64::MAX as u64) as i64);
         if let Some(out) = out_spu_id {
             request = request.with_out_spu_id(out.to_string());
         }

@@ -177,9 +177,16 @@ impl RetryConfig {
         for step in plan.schedule {
             let d = Duration::from_millis(step.interval_ms);
             let n = step.times.map_or(retries, |t| t as usize);
-            delays.extend(std::iter::repeat_n(d, n.min(retries.saturating_sub(delays.len()))));
+            delays.extend(std::iter::repeat_n(
+                d,
+                n.min(retries.saturating_sub(delays.len())),
+            ));
         }
-        Some(Self::default().max_attempts(plan.max_attempts).fixed_delays(delays))
+        Some(
+            Self::default()
+                .max_attempts(plan.max_attempts)
+                .fixed_delays(delays),
+        )
     }
 
     /// The fixed delay before retry `n` (from 1), when a schedule is set.

@@ -499,7 +499,10 @@ fn check_value(
         }
         (Kind::Integer, Value::Number(n)) => {
             let Some(v) = n.as_i64() else {
-                return Err(Error::invalid(field, format!("must be an integer, got {n}")));
+                return Err(Error::invalid(
+                    field,
+                    format!("must be an integer, got {n}"),
+                ));
             };
             Limit {
                 field,
@@ -514,12 +517,18 @@ fn check_value(
             if let Some(min) = rule.minimum
                 && v < min as f64
             {
-                return Err(Error::invalid(field, format!("must be at least {min}, got {n}")));
+                return Err(Error::invalid(
+                    field,
+                    format!("must be at least {min}, got {n}"),
+                ));
             }
             if let Some(max) = rule.maximum
                 && v > max as f64
             {
-                return Err(Error::invalid(field, format!("must be at most {max}, got {n}")));
+                return Err(Error::invalid(
+                    field,
+                    format!("must be at most {max}, got {n}"),
+                ));
             }
             Ok(())
         }

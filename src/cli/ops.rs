@@ -106,7 +106,9 @@ fn kind_name(param: &ParamSpec) -> &'static str {
 
 /// The operation a subcommand name stands for.
 pub fn find(name: &str) -> Option<&'static OperationSpec> {
-    spec::operations().iter().find(|op| command_name(op) == name)
+    spec::operations()
+        .iter()
+        .find(|op| command_name(op) == name)
 }
 
 /// Runs an operation's subcommand.

@@ -754,7 +754,11 @@ fn wire_value(param: &crate::spec::ParamSpec, values: &[&str]) -> Result<Value, 
             } else {
                 values.iter().flat_map(|v| v.split(',')).collect()
             };
-            parts.iter().map(|p| scalar(item, p)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+            parts
+                .iter()
+                .map(|p| scalar(item, p))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
         }
         kind => match values {
             [one] => scalar(kind, one),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use xtask::{check, import, lint, page, spec, surface};
 
 mod bench;
+mod new_op;
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -16,6 +17,8 @@ cargo xtask <command>
   api-surface [--check]              write openapi/api-surface.txt and openapi/goodlife.json
                                      (--check: fail when either is stale)
   lint [--spec FILE]                 the spec's own rules (operation metadata, types, formats, examples)
+  new-operation                      prove a spec-only operation works: merge tests/fixtures/new_operation
+                                     into a copy of the crate and run its test there (no Rust change)
   bench [--quick] [--only abcdef]    run the benchmarks and write BENCHMARKS.md (`cargo xtask bench --help`)
 ";
 
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         "api-surface" => api_surface(&rest),
         "lint" => run_lint(&spec_path),
         "bench" => bench::run(&rest),
+        "new-operation" => new_op::run(&xtask::root()),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             ExitCode::SUCCESS
