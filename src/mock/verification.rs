@@ -32,7 +32,7 @@
 // The HTTP sandbox wires this in; until then only the tests use it.
 #![cfg_attr(not(test), allow(dead_code))]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
@@ -60,6 +60,9 @@ const CERTIFICATE_EVENT: &str = "life_trade_certificate_notify";
 const UNUSED: i64 = 1;
 /// `status` / `item_status` of a used voucher in the sandbox.
 const USED: i64 = 2;
+/// Tokens remembered at most; the oldest is forgotten first, so a client
+/// that prepares without end does not grow the sandbox without end.
+const MAX_TOKENS: usize = 10_000;
 
 /// An error answer: `(error_code, description)`.
 type Refusal = (i64, String);
@@ -146,6 +149,8 @@ pub(crate) struct Verification {
     orders: Vec<Order>,
     vouchers: Vec<Voucher>,
     tokens: BTreeMap<String, Token>,
+    /// The tokens in the order they were minted (oldest first).
+    token_order: VecDeque<String>,
     cancels: BTreeMap<String, CancelMemo>,
     /// Numbers minted so far (tokens, verify ids).
     minted: u64,
@@ -205,6 +210,7 @@ impl Verification {
             orders,
             vouchers,
             tokens: BTreeMap::new(),
+            token_order: VecDeque::new(),
             cancels: BTreeMap::new(),
             minted: 0,
             events: Vec::new(),
@@ -278,6 +284,12 @@ impl Verification {
         param(query, "poi_id")?;
         let token = self.mint_token();
         self.tokens.insert(token.clone(), Token::Prepared { order });
+        self.token_order.push_back(token.clone());
+        while self.token_order.len() > MAX_TOKENS {
+            if let Some(old) = self.token_order.pop_front() {
+                self.tokens.remove(&old);
+            }
+        }
         let certificates: Vec<Value> = self.orders[order]
             .vouchers
             .iter()
@@ -1282,6 +1294,24 @@ mod tests {
             T0,
         ));
         assert_eq!(far["orders"], json!([]));
+    }
+
+    #[test]
+    fn old_tokens_are_forgotten() {
+        let mut m = Verification::seeded(5);
+        let code = m.scannable()[0].code.clone();
+        let prepare = |m: &mut Verification| {
+            ok(m.handle("certificate_prepare", &q(&[("code", &code)]), None, T0))["verify_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let first = prepare(&mut m);
+        for _ in 0..MAX_TOKENS {
+            prepare(&mut m);
+        }
+        assert_eq!(m.tokens.len(), MAX_TOKENS);
+        assert!(!m.tokens.contains_key(&first));
     }
 
     #[test]
