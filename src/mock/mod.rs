@@ -53,6 +53,7 @@ mod dataset;
 mod faults;
 mod handlers;
 mod server;
+mod verification;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
