@@ -940,6 +940,10 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 let getter = |wire: &str, conv: &str| -> String {
                     match dfields.iter().find(|f| f.wire == wire) {
                         Some(f) => format!("{conv}(&data.{})", f.ident),
+                        // A path into `data` (`page.total`): read from its JSON.
+                        None if wire.contains('.') => {
+                            format!("{conv}(&crate::pagination::json_path(data, {}))", lit(wire))
+                        }
                         None => "None".to_string(),
                     }
                 };

@@ -1195,3 +1195,17 @@ pub(crate) fn as_bool<T: serde::Serialize>(v: &T) -> Option<bool> {
         _ => None,
     }
 }
+
+/// The value at a dotted path (`page.total`) of a generated type, as JSON.
+#[allow(dead_code)] // used by operations whose pagination names a nested field
+pub(crate) fn json_path<T: serde::Serialize>(data: &T, path: &str) -> Option<serde_json::Value> {
+    let value = serde_json::to_value(data).ok()?;
+    let found = path.split('.').try_fold(&value, |v, key| v.get(key))?;
+    Some(found.clone())
+}
+
+impl crate::envelope::AsCode for serde_json::Value {
+    fn as_code(&self) -> Option<i64> {
+        crate::envelope::lenient_int(self)
+    }
+}

@@ -252,6 +252,10 @@ pub fn report(err: &Error) -> u8 {
             }
             EXIT_API
         }
+        Error::ItemFailed { .. } => {
+            let _ = writeln!(stderr, "error: {err}");
+            EXIT_API
+        }
         Error::InvalidRequest { .. } | Error::Config(_) => {
             let _ = writeln!(stderr, "error: {err}");
             EXIT_INPUT
@@ -424,6 +428,13 @@ async fn mock(port: u16, seed: u64) -> u8 {
         sample::ACCOUNT_ID,
         sample::OPEN_ID
     );
+    eprintln!("Scannable codes (the verification flow):");
+    for code in server.scannable_codes() {
+        eprintln!(
+            "  {} ({} voucher(s)): goodlife certificate-prepare --encrypted-data {}",
+            code.title, code.vouchers, code.encrypted_data
+        );
+    }
     std::future::pending::<()>().await;
     EXIT_OK
 }

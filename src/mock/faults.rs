@@ -42,6 +42,11 @@ pub enum Fault {
     /// Never answers: the request is read and the connection kept open until
     /// the client gives up (or the server is dropped).
     NoAnswer,
+    /// Carries the request out (a verify verifies), then resets the
+    /// connection without answering: the answer is lost on the way back, as
+    /// after a timeout at the client. An
+    /// [`Error::Transport`](crate::Error::Transport) for that attempt.
+    LostAnswer,
 }
 
 #[derive(Debug)]

@@ -92,6 +92,8 @@ pub(crate) struct State {
     counts: Mutex<Vec<usize>>,
     logid_seq: AtomicU64,
     salt: u64,
+    /// The voucher verification flow (prepare → verify → get → cancel).
+    pub verification: Mutex<super::verification::Verification>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -111,6 +113,7 @@ impl State {
     ) -> Self {
         use std::hash::{BuildHasher, RandomState};
         let salt = RandomState::new().hash_one(dataset.seed);
+        let dataset_seed = dataset.seed;
         Self {
             dataset,
             clock,
@@ -122,6 +125,7 @@ impl State {
             counts: Mutex::new(vec![0; Operation::ALL.len()]),
             logid_seq: AtomicU64::new(0),
             salt,
+            verification: Mutex::new(super::verification::Verification::seeded(dataset_seed)),
         }
     }
 
@@ -366,6 +370,19 @@ impl State {
                 other => other.to_string(),
             };
             return Err(refuse(bad, detail));
+        }
+        let body_value = raw.body.clone();
+        let flow = lock(&self.verification).handle(
+            spec.id,
+            &pairs,
+            body_value.as_ref(),
+            self.clock.unix(),
+        );
+        match flow {
+            Some(Ok(Value::Object(data))) => return Ok(data),
+            Some(Ok(_)) => return Ok(Map::new()),
+            Some(Err((code, description))) => return Err(refuse(code, description)),
+            None => {}
         }
         let example: Value = serde_json::from_str(spec.response_example).unwrap_or(Value::Null);
         match example.get("data") {

@@ -1,6 +1,8 @@
 //! An offline sandbox of the goodlife API (feature `mock`): a real HTTP server
-//! on `127.0.0.1` that serves the four operations from a deterministic seeded
-//! dataset, enforces what the pages say, answers errors exactly as Douyin does
+//! on `127.0.0.1` that serves every operation of the spec: the orders, SPU and
+//! voucher queries from a deterministic seeded dataset, the verification flow
+//! from seeded scannable codes, and any other operation from its response
+//! example after checking the request against the spec; enforces what the pages say, answers errors exactly as Douyin does
 //! (HTTP 200, `extra.error_code`, `extra.description`, a fresh `extra.logid`,
 //! also `data.error_code`), and fails on demand.
 //!
@@ -62,6 +64,7 @@ pub use clock::MockClock;
 pub use dataset::{DEFAULT_SEED, Dataset, Merchant, Poi, User, VoucherOrder};
 pub use faults::{Fault, Injection};
 pub use server::ReceivedRequest;
+pub use verification::ScannableCode;
 
 /// Well-known identifiers of the sandbox's dataset (the same for every seed).
 pub mod sample {
@@ -240,6 +243,17 @@ impl MockServer {
     /// they were added; a request consumes at most one.
     pub fn inject(&self, fault: Fault) -> Injection {
         self.state.faults.add(fault)
+    }
+
+    /// The seeded codes a till can "scan" to drive the verification flow
+    /// (`certificate_prepare` → `certificate_verify` → `certificate_get` →
+    /// `certificate_cancel`), with their current `encrypted_data`.
+    pub fn scannable_codes(&self) -> Vec<ScannableCode> {
+        self.state
+            .verification
+            .lock()
+            .map(|v| v.scannable())
+            .unwrap_or_default()
     }
 
     /// Removes every fault rule.

@@ -248,6 +248,11 @@ async fn handle(state: &State, req: Request<Incoming>, reset: &Arc<AtomicBool>) 
             reset.store(true, Ordering::SeqCst);
             plain(StatusCode::OK, "", &logid)
         }
+        Some(Fault::LostAnswer) => {
+            drop(answer(state));
+            reset.store(true, Ordering::SeqCst);
+            plain(StatusCode::OK, "", &logid)
+        }
         Some(Fault::ResetAfterHeaders) => {
             let a = answer(state);
             let full_len = a.body.len();

@@ -30,7 +30,6 @@
 //! openapi/goodlife.yaml).
 
 // The HTTP sandbox wires this in; until then only the tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -69,17 +68,18 @@ type Refusal = (i64, String);
 
 /// A code the sandbox lists on start, for a developer to "scan".
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct ScannableCode {
+#[non_exhaustive]
+pub struct ScannableCode {
     /// The QR code's `object_id`, for `certificate_prepare?encrypted_data=`;
     /// refreshed after each successful verify of the order.
-    pub(crate) encrypted_data: String,
+    pub encrypted_data: String,
     /// The plaintext code of the order's first voucher, for
     /// `certificate_prepare?code=`.
-    pub(crate) code: String,
+    pub code: String,
     /// The goods' title.
-    pub(crate) title: String,
+    pub title: String,
     /// How many vouchers the order has.
-    pub(crate) vouchers: usize,
+    pub vouchers: usize,
 }
 
 /// One seeded order (one QR code).
