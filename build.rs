@@ -3,7 +3,7 @@
 //! * `OUT_DIR/codegen.rs`: the progenitor client and its types.
 //! * `OUT_DIR/error_codes.rs`: the `ErrorCode` enum and the per-operation error
 //!   table, from the spec's `x-error-code-catalog` and `x-error-codes`.
-//!//! * `OUT_DIR/operations.rs`: per operation, the spec as data, a request type,
+//! * `OUT_DIR/operations.rs`: per operation, the spec as data, a request type,
 //!   the envelope of its answer, a `Client` method and a stream (build/operations.rs).
 //! * `OUT_DIR/limits.rs`: the schema keywords (`minimum`, `maximum`, `minLength`)
 //!   of every request field, so request validation moves with the spec.

@@ -282,7 +282,7 @@ fn body_fields(
 }
 
 fn pascal(id: &str) -> String {
-    id.split(|c: char| c == '_' || c == '-')
+    id.split(['_', '-'])
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
@@ -644,7 +644,7 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 );
                 let setter_ident = format!("with_{}", ident.trim_start_matches("r#"));
                 if required {
-                    let _ = write!(fields, "{field_doc}    pub {ident}: {ty},\n");
+                    let _ = writeln!(fields, "{field_doc}    pub {ident}: {ty},");
                     if is_string {
                         ctor_args.push(format!("{ident}: impl Into<String>"));
                         ctor_init.push(format!("{ident}: {ident}.into()"));
@@ -660,7 +660,7 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                         "Some(serde_json::Value::from(self.{ident}.clone()))"
                     ));
                 } else {
-                    let _ = write!(fields, "{field_doc}    pub {ident}: Option<{ty}>,\n");
+                    let _ = writeln!(fields, "{field_doc}    pub {ident}: Option<{ty}>,");
                     ctor_init.push(format!("{ident}: None"));
                     let _ = write!(
                         setters,
@@ -990,9 +990,9 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     );
     s.push_str("    /// Its index in [`Operation::ALL`].\n    pub const fn index(self) -> usize {\n        self as usize\n    }\n\n");
     s.push_str("    /// What the spec says about it.\n    pub fn spec(self) -> &'static crate::spec::OperationSpec {\n        &SPECS[self as usize]\n    }\n}\n\n");
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "pub(crate) static SPECS: [crate::spec::OperationSpec; {n}] = [\n"
+        "pub(crate) static SPECS: [crate::spec::OperationSpec; {n}] = ["
     );
     for sp in &specs {
         s.push_str(sp);

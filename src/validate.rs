@@ -373,13 +373,13 @@ pub(crate) fn request(
             Some(value) => {
                 check_value(param.name, &param.rule, value)?;
                 match (param.location, value) {
-                    (Location::Header, serde_json::Value::String(s)) => {
-                        if reqwest::header::HeaderValue::from_str(s).is_err() {
-                            return Err(Error::invalid(
-                                param.name,
-                                "holds characters not allowed in an HTTP header",
-                            ));
-                        }
+                    (Location::Header, serde_json::Value::String(s))
+                        if reqwest::header::HeaderValue::from_str(s).is_err() =>
+                    {
+                        return Err(Error::invalid(
+                            param.name,
+                            "holds characters not allowed in an HTTP header",
+                        ));
                     }
                     (Location::Query | Location::Path, v) => {
                         let text = match v {

@@ -300,7 +300,7 @@ impl State {
         // header is accepted (`received()` shows it absent); a wrong one is not.
         let bodyless_get = op.method() == "GET" && body.is_empty();
         let missing = headers.get(hyper::header::CONTENT_TYPE).is_none();
-        if !is_json_content_type(headers) && !(bodyless_get && missing) {
+        if !(is_json_content_type(headers) || bodyless_get && missing) {
             return Err(refuse(
                 if generic {
                     op_code(op, crate::ErrorClass::InvalidRequest, 2100005)
@@ -316,14 +316,14 @@ impl State {
             Operation::QueryReservationOrders => self.orders(&parse_body(body)?),
             Operation::GetFoodOrderSpuDetail => self.spu(&parse_query(query)),
             Operation::QueryUserCertificates => self.certificates(headers, &parse_body(body)?),
-            _ => self.from_spec(op, headers, query, body),
+            _ => self.answer_from_spec(op, headers, query, body),
         }
     }
 
     /// Any operation without a dataset: the request is checked against the
     /// spec (parameters, body, limits) as the SDK checks it, and the answer
     /// is the operation's response example.
-    fn from_spec(
+    fn answer_from_spec(
         &self,
         op: Operation,
         headers: &HeaderMap,
