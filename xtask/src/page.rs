@@ -1,13 +1,28 @@
-//! Parser for a Douyin documentation page saved as text (`docs/pages/*.txt`).
+//! Reader for a Douyin documentation page saved as text (`docs/pages/*.txt`).
 //!
-//! The format is what the Douyin Open Platform page looks like when copied as
-//! text: a title, a `基本信息` table (`HTTP URL | … |`, `HTTP Method | … |`,
-//! `Scope | … |`, `权限要求 | … |`), the request parameters (`请求头`, then
-//! `Query…`/`Body…`/`Path…` sections of `name必填Type` / `nameType` lines, each
-//! followed by its description lines), a `请求示例` curl line, the response
-//! fields (`响应参数`), a one-line JSON `响应示例` and the `错误码` table.
+//! Douyin publishes three layouts, all read here:
+//! * [`Layout::Seed`]: a title line, a `基本信息` table of `name | value |` rows,
+//!   parameters as `name必填Type` / `nameType` lines followed by their
+//!   description lines, a curl `请求示例`, `响应参数`, a JSON `响应示例` and a
+//!   `HTTP 状态码 | 错误码 | …` table.
+//! * [`Layout::Newer`]: the site's left menu first (`  • …` lines, the last one
+//!   is the title), then a `名称描述` table whose cells each sit on their own
+//!   line (`HTTP URL`, then the URL on the next line), then parameters as in
+//!   the seed layout.
+//! * [`Layout::Older`]: tables of `参数名称 / 参数类型 / 参数描述 / 必需`
+//!   columns with one cell per line (empty cells left out).
+//!
+//! [`read`] never fails: lines it cannot place are listed in
+//! [`Page::unplaced`], malformed lines in [`Page::problems`], and a page
+//! saved only up to a point is marked [`Page::cut`]. [`parse`] is the strict
+//! form for complete pages.
 
 use serde_json::Value;
+
+mod curl;
+pub mod json;
+
+pub use curl::split_url;
 
 /// The parameter and field types a page can show after a name.
 pub const PAGE_TYPES: &[&str] = &[
@@ -15,7 +30,31 @@ pub const PAGE_TYPES: &[&str] = &[
     "Float", "Array", "Enum", "Bool", "List", "Long", "Map",
 ];
 
-/// A page that failed to parse: the 1-based line and what was wrong.
+/// Lower-case type words of the older tables (`string`, `list`, …).
+const TABLE_TYPES: &[&str] = &[
+    "string", "int", "int8", "int16", "int32", "int64", "integer", "long", "bool", "boolean",
+    "float", "double", "number", "struct", "object", "list", "array", "map", "enum",
+];
+
+/// Column headings of the one-cell-per-line tables.
+const COLUMN_WORDS: &[&str] = &[
+    "参数名称",
+    "参数类型",
+    "参数描述",
+    "必需",
+    "必须",
+    "必填",
+    "参数",
+    "描述",
+    "字段",
+    "类型",
+    "说明",
+    "值设置",
+    "示例",
+    "是否必填",
+];
+
+/// A malformed line (or a whole-page problem when `line` is 0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based line number (0 when the problem is the whole page).
@@ -30,29 +69,73 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-/// One parameter (request) or field (response) line of a page.
+/// A line the reader could not place, and the section it sat in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplaced {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line, trimmed.
+    pub text: String,
+    /// Why it was not placed.
+    pub why: String,
+}
+
+/// The layout a page was published in (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// `name | value |` basic info, `name必填Type` parameter lines.
+    #[default]
+    Seed,
+    /// Left menu, then a `名称描述` table with one cell per line.
+    Newer,
+    /// `参数名称 / 参数类型 / 参数描述 / 必需` tables, one cell per line.
+    Older,
+}
+
+/// One parameter (request) or field (response) of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     /// Wire name.
     pub name: String,
-    /// Page type (`String`, `Int64`, `Struct`, …).
+    /// Type as the page writes it (`String`, `Int64`, `Array<String>`, `list`, …);
+    /// empty when the page gives none.
     pub ty: String,
-    /// Marked `必填`.
+    /// Marked `必填` / `是`.
     pub required: bool,
+    /// The page states whether it is required (older tables may leave the cell empty).
+    pub required_known: bool,
     /// Description lines under it.
     pub description: Vec<String>,
     /// Text of a `示例:` line under it.
     pub example: Option<String>,
     /// The page collapsed its children (`展开子属性`).
     pub collapsed: bool,
+    /// It is on the last line of a cut page (its name, type or cells may be cut).
+    pub cut: bool,
     /// 1-based line of the parameter.
     pub line: usize,
 }
 
-/// One row of the `错误码` table.
+impl Param {
+    fn new(name: &str, ty: &str, required: Option<bool>, line: usize) -> Param {
+        Param {
+            name: name.to_string(),
+            ty: ty.to_string(),
+            required: required.unwrap_or(false),
+            required_known: required.is_some(),
+            description: Vec::new(),
+            example: None,
+            collapsed: false,
+            cut: false,
+            line,
+        }
+    }
+}
+
+/// One row of an error-code table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorRow {
-    /// HTTP status column.
+    /// HTTP status column (200 when the table has none).
     pub status: u16,
     /// Douyin error code.
     pub code: i64,
@@ -73,31 +156,74 @@ pub struct RequestExample {
     pub path: String,
     /// Query string pairs of the example URL.
     pub query: Vec<(String, String)>,
-    /// The `--data` JSON body.
+    /// The `--data` JSON body (the complete part when cut).
     pub body: Option<Value>,
     /// 1-based line.
     pub line: usize,
 }
 
-/// A parsed documentation page.
+/// Where a page's content sits, in page order; used to say what a cut page lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// `基本信息`.
+    BasicInfo,
+    /// `请求头`.
+    Headers,
+    /// `Path`, `Query`, `Body` of the request.
+    RequestParams,
+    /// `请求示例`.
+    RequestExample,
+    /// `响应参数`.
+    ResponseFields,
+    /// `响应示例`.
+    ResponseExample,
+    /// `错误码`.
+    Errors,
+}
+
+/// A page as read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {
-    /// The page title (first line).
+    /// The layout it was published in.
+    pub layout: Layout,
+    /// The page title (first line, or the menu's last item).
     pub title: String,
+    /// The site's left menu items (newer layouts).
+    pub menu: Vec<String>,
     /// Free text between the title and `基本信息`.
     pub intro: Vec<String>,
-    /// The `HTTP URL` row.
+    /// Free text of other sections after `基本信息`.
+    pub notes: Vec<String>,
+    /// The `HTTP URL` cell, as written.
     pub url: String,
-    /// Host of the URL (`open.douyin.com`).
+    /// Host of the URL (`open.douyin.com`; empty when the page gives a bare path).
     pub host: String,
-    /// Path of the URL (`/goodlife/v1/…/`).
+    /// Path of the URL (`/goodlife/v1/…/`); empty when the page gives none.
     pub path: String,
-    /// The `HTTP Method` row, upper case.
+    /// The URL is on the last line of a cut page and may be cut itself.
+    pub path_cut: bool,
+    /// The URL is the developer's (a webhook or SPI page: `地址由服务商提供`).
+    pub callback: bool,
+    /// 1-based line of the URL cell (0 when absent).
+    pub url_line: usize,
+    /// The `HTTP Method` cell, upper case.
     pub method: String,
-    /// The `Scope` row.
+    /// The `Scope` cell.
     pub scope: String,
-    /// The `权限要求` row.
+    /// The `Scope` cell is on the last line of a cut page.
+    pub scope_cut: bool,
+    /// The `权限要求` cell's first line (the `申请权限` cell when that row is given).
     pub permission: String,
+    /// Every line of the `权限要求` and `申请权限` cells.
+    pub permission_lines: Vec<String>,
+    /// `使用限制` lines other than the QPS one (`无` left out).
+    pub limits: Vec<String>,
+    /// `支持的最大QPS:200` of `使用限制` (else the `接口 SLA` table's figure).
+    pub qps: Option<u32>,
+    /// 1-based line of the QPS figure.
+    pub qps_line: usize,
+    /// Every QPS figure the page states, with its line.
+    pub qps_figures: Vec<(u32, usize)>,
     /// `请求头` lines.
     pub headers: Vec<Param>,
     /// `Query` section lines.
@@ -106,27 +232,139 @@ pub struct Page {
     pub path_params: Vec<Param>,
     /// Request `Body` section lines.
     pub body: Vec<Param>,
+    /// Other field tables (`content 内容` of a webhook), by heading.
+    pub tables: Vec<(String, Vec<Param>)>,
     /// The `请求示例`.
     pub request_example: Option<RequestExample>,
+    /// The request example stops early (command or body cut).
+    pub request_example_cut: bool,
     /// Top-level response fields (`响应参数`).
     pub response_fields: Vec<Param>,
-    /// The `响应示例` JSON.
+    /// The first `响应示例` JSON (the complete part when cut).
     pub response_example: Option<Value>,
+    /// The response example stops early.
+    pub response_example_cut: bool,
+    /// Further response examples (`发码中`, `发码成功`, …).
+    pub other_response_examples: Vec<Value>,
     /// 1-based line of the response example.
     pub response_example_line: usize,
-    /// The `错误码` rows, in page order.
+    /// The error-code rows, in page order.
     pub errors: Vec<ErrorRow>,
+    /// The page ends before its error table: only its top was saved.
+    pub cut: bool,
+    /// The parts the page shows, in page order.
+    pub parts: Vec<Part>,
+    /// 1-based number of the last non-empty line.
+    pub last_line: usize,
+    /// Lines that could not be placed.
+    pub unplaced: Vec<Unplaced>,
+    /// Malformed lines (a table row that is not one, JSON that is not JSON).
+    pub problems: Vec<ParseError>,
+    /// 1-based line of `基本信息` (0 when absent).
+    pub basic_info_line: usize,
+    /// Every integer of 4 or more digits in the page text (error codes named in prose).
+    pub numbers: Vec<i64>,
+}
+
+impl Page {
+    /// The page has a method and a path: an operation.
+    pub fn has_operation(&self) -> bool {
+        !self.method.is_empty() && !self.path.is_empty() && !self.path_cut
+    }
+
+    /// The page shows this part.
+    pub fn shows(&self, part: Part) -> bool {
+        self.parts.contains(&part)
+    }
+
+    /// The page is complete up to and including `part` (something after it is shown).
+    pub fn complete_through(&self, part: Part) -> bool {
+        !self.cut || self.parts.iter().any(|p| *p > part)
+    }
+
+    /// The request parameters of one location are all on the page.
+    pub fn request_params_complete(&self) -> bool {
+        self.complete_through(Part::RequestParams)
+    }
+
+    /// The response fields are all on the page.
+    pub fn response_complete(&self) -> bool {
+        self.complete_through(Part::ResponseFields) && !self.response_example_cut
+    }
+
+    /// What the page lacks, one sentence each (empty for a complete page).
+    pub fn lacks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.title.is_empty() {
+            out.push("no title (the menu's last item is a section name)".to_string());
+        }
+        if self.method.is_empty() {
+            out.push("no HTTP Method".into());
+        }
+        if self.callback {
+            out.push(format!(
+                "no path: the HTTP URL is the developer's ({})",
+                self.url
+            ));
+        } else if self.path_cut {
+            out.push(format!(
+                "the HTTP URL is cut at line {} ({})",
+                self.url_line, self.url
+            ));
+        } else if self.path.is_empty() {
+            out.push(if self.url_line > 0 {
+                "no path: the HTTP URL cell is empty".to_string()
+            } else {
+                "no HTTP URL".to_string()
+            });
+        }
+        if self.scope_cut {
+            out.push(format!("the Scope cell may be cut ({})", self.scope));
+        }
+        if !self.cut {
+            return out;
+        }
+        let last = self.parts.last().copied();
+        let ended = |p: Part| last == Some(p);
+        if !self.request_params_complete() {
+            out.push(if ended(Part::Headers) {
+                "no query or body parameters: the page is cut in the request headers".into()
+            } else if ended(Part::RequestParams) {
+                "the request parameters are cut: later ones are missing".into()
+            } else {
+                "no request parameters: the page is cut before them".into()
+            });
+        }
+        if self.request_example.is_none() && !self.complete_through(Part::RequestExample) {
+            out.push("no request example: the page is cut before it".into());
+        } else if self.request_example_cut {
+            out.push("the request example is cut".into());
+        }
+        if self.response_fields.is_empty() && self.response_example.is_none() {
+            out.push("no response fields: the page is cut before them".into());
+        } else if self.response_example.is_none() {
+            out.push("no response example: the page is cut before it".into());
+        } else if self.response_example_cut {
+            out.push("no complete response tree: the example is cut (read up to the cut)".into());
+        }
+        out.push("no error table: the page is cut before 错误码".into());
+        out
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Section {
     Intro,
+    Text,
+    Limits,
+    Sla,
     BasicInfo,
     Request,
     Headers,
     Query,
     PathParams,
     Body,
+    Table,
     RequestExample,
     Response,
     ResponseBody,
@@ -134,360 +372,821 @@ enum Section {
     Errors,
 }
 
-/// UI text the page copy contains that carries no information.
+/// Lines of the page copy that carry no information.
 const NOISE: &[&str] = &[
+    "抖音开放平台Logo",
+    "开发者文档",
+    "“/”唤起搜索",
+    "控制台",
     "收藏",
-    "我的收藏接口说明",
-    "接口说明",
+    "我的收藏",
     "暂无",
+    "暂无数据",
     "切换单列布局",
     "点击纠错",
     "正常响应示例异常响应示例",
     "正常响应示例",
     "异常响应示例",
+    "名称 | 描述 |",
+    "名称描述",
+    "请求响应",
 ];
 
-/// Splits `name必填Type` / `nameType` into (name, required, type).
+/// Headings of free-text sections.
+const TEXT_HEADINGS: &[&str] = &[
+    "接口说明",
+    "开票说明",
+    "业务场景",
+    "注意事项",
+    "签名规则",
+    "场景和接口",
+    "开发者响应请求",
+    "验签方式",
+];
+
+/// Basic-info row names.
+const BASIC_KEYS: &[&str] = &["HTTP URL", "HTTP Method", "Scope", "权限要求", "申请权限"];
+
+/// Splits `name必填Type` / `nameType` / `nameArray<String>` into (name, required, type).
 pub fn param_line(line: &str) -> Option<(String, bool, String)> {
+    let mut candidates: Vec<(&str, &str)> = Vec::new();
+    if line.ends_with('>') {
+        for generic in ["Array<", "List<", "Map<"] {
+            if let Some(i) = line.rfind(generic) {
+                candidates.push((&line[..i], &line[i..]));
+            }
+        }
+    }
     for ty in PAGE_TYPES {
-        let Some(rest) = line.strip_suffix(ty) else {
-            continue;
-        };
+        if let Some(rest) = line.strip_suffix(ty) {
+            candidates.push((rest, &line[rest.len()..]));
+        }
+    }
+    for (rest, ty) in candidates {
         let (name, required) = match rest.strip_suffix("必填") {
             Some(n) => (n, true),
             None => (rest, false),
         };
-        let mut chars = name.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
+        if is_name(name) {
             return Some((name.to_string(), required, ty.to_string()));
         }
     }
     None
 }
 
-/// Table cells of `a | b | c |` (the trailing empty cell after the last `|` dropped).
+/// A wire name: ASCII letters, digits, `_`, `-`, `.`, not starting with a digit.
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '.')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+fn is_table_type(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    TABLE_TYPES.contains(&l.as_str())
+        || ((l.starts_with("array<") || l.starts_with("list<") || l.starts_with("map<"))
+            && l.ends_with('>'))
+}
+
+/// `是` / `否` / `是(仅作应用标识用)` / `是 验签用` → required.
+fn required_cell(s: &str) -> Option<bool> {
+    for (word, v) in [("是", true), ("否", false), ("必填", true), ("选填", false)] {
+        if let Some(rest) = s.strip_prefix(word)
+            && (rest.is_empty() || rest.starts_with(['(', '（', ' ', ',', '，']))
+        {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Table cells of `a | b | c |` (an empty cell before a leading `|` and after
+/// the last `|` dropped).
 fn cells(line: &str) -> Vec<String> {
+    let line = line.strip_prefix('|').unwrap_or(line);
     let mut cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
-    if cells.len() > 1 && cells.last().is_some_and(|c| c.is_empty()) {
+    while cells.len() > 1 && cells.last().is_some_and(|c| c.is_empty()) {
         cells.pop();
     }
     cells
 }
 
-/// Host and path of `https://host/path?query`.
-fn split_url(url: &str) -> (String, String, String) {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let (host, path_query) = if rest.starts_with('/') {
-        ("", rest)
-    } else {
-        match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        }
-    };
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    (host.to_string(), path.to_string(), query.to_string())
+/// `支持的最大QPS:200` / `QPS：200` / `最大qps 500` → 200.
+pub fn qps_in(line: &str) -> Option<u32> {
+    let lower = line.to_ascii_lowercase();
+    let i = lower.find("qps")?;
+    let rest = &line[i + 3..];
+    let rest = rest.trim_start_matches([' ', ':', '：', '=', '为']);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
-/// Parses a page. `Err` names the first line that does not fit the format.
-pub fn parse(text: &str) -> Result<Page, ParseError> {
-    let mut page = Page::default();
-    let mut section = Section::Intro;
-    let mut basic_info_line = 0;
-    let mut json_lines: Vec<(usize, String)> = Vec::new();
-    let mut example_lines: Vec<(usize, String)> = Vec::new();
-    let mut error_header_seen = false;
-
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim();
-        if n == 1 {
-            if line.is_empty() {
-                return Err(ParseError {
-                    line: 1,
-                    message: "the first line must be the page title".into(),
-                });
-            }
-            page.title = line.to_string();
-            continue;
-        }
-        if line.is_empty() {
-            continue;
-        }
-        // Section markers.
-        let next = match line {
-            "基本信息" => Some(Section::BasicInfo),
-            "请求参数" => Some(Section::Request),
-            "请求头" => Some(Section::Headers),
-            "请求示例" => Some(Section::RequestExample),
-            "响应参数" => Some(Section::Response),
-            "响应示例" => Some(Section::ResponseExample),
-            "错误码" => Some(Section::Errors),
-            _ => None,
-        };
-        let next = next.or_else(|| {
-            let in_request = matches!(
-                section,
-                Section::Request
-                    | Section::Headers
-                    | Section::Query
-                    | Section::PathParams
-                    | Section::Body
-            );
-            let strip = |p: &str| {
-                line.strip_prefix(p)
-                    .is_some_and(|r| r.is_empty() || r == "展开全部子属性")
-            };
-            if strip("Body") {
-                if in_request {
-                    Some(Section::Body)
-                } else if section == Section::Response {
-                    Some(Section::ResponseBody)
-                } else {
-                    None
-                }
-            } else if in_request && strip("Query") {
-                Some(Section::Query)
-            } else if in_request && strip("Path") {
-                Some(Section::PathParams)
+/// Heading of a line, given whether the response part has begun.
+fn heading(line: &str, in_response: bool) -> Option<Section> {
+    let strip = |p: &str| {
+        line.strip_prefix(p)
+            .is_some_and(|r| r.is_empty() || r == "展开全部子属性" || r == " 请求" || r == " 参数")
+    };
+    Some(match line {
+        "基本信息" => Section::BasicInfo,
+        "请求参数" => Section::Request,
+        "请求头" | "请求头字段" | "Header 中的 sign 参数" => Section::Headers,
+        "请求体字段" => Section::Body,
+        "URL 中的参数" => Section::Query,
+        "请求示例" | "请求体示例" => Section::RequestExample,
+        "响应参数" => Section::Response,
+        "错误码" => Section::Errors,
+        "使用限制" => Section::Limits,
+        "接口 SLA" | "接口SLA" => Section::Sla,
+        l if TEXT_HEADINGS.contains(&l) => Section::Text,
+        l if l.ends_with("响应示例") && l.chars().count() <= 12 => Section::ResponseExample,
+        _ if strip("Body") => {
+            if in_response {
+                Section::ResponseBody
             } else {
-                None
+                Section::Body
             }
+        }
+        _ if strip("Query") => Section::Query,
+        _ if strip("Path") => Section::PathParams,
+        _ => return None,
+    })
+}
+
+fn part_of(s: Section) -> Option<Part> {
+    Some(match s {
+        Section::BasicInfo => Part::BasicInfo,
+        Section::Headers => Part::Headers,
+        Section::Query | Section::PathParams | Section::Body => Part::RequestParams,
+        Section::RequestExample => Part::RequestExample,
+        Section::ResponseBody => Part::ResponseFields,
+        Section::ResponseExample => Part::ResponseExample,
+        Section::Errors => Part::Errors,
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ErrorTable {
+    None,
+    /// `status | code | message | advice |` (or without the status column).
+    Pipe {
+        status: bool,
+    },
+    /// `HTTP 状态码错误码错误码描述排查建议`, then `20010002`, message, advice lines.
+    Cells,
+}
+
+struct Reader {
+    page: Page,
+    section: Section,
+    in_response: bool,
+    basic_key: Option<&'static str>,
+    /// One-cell-per-line table state of the current parameter section.
+    table_columns: Vec<String>,
+    table_row_open: bool,
+    error_table: ErrorTable,
+    /// Error row of the cell layout awaiting message / advice: (index, cells seen).
+    error_cells: Option<usize>,
+    sla_pending: bool,
+    request_lines: Vec<(usize, String)>,
+    /// Response example blocks (separated by label lines).
+    response_blocks: Vec<Vec<(usize, String)>>,
+    table_heading: Option<String>,
+    content_started: bool,
+    revision: usize,
+    qps_from_limit: bool,
+}
+
+/// Reads a page; never fails (see [`Page::unplaced`] and [`Page::problems`]).
+pub fn read(text: &str) -> Page {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut r = Reader {
+        page: Page::default(),
+        section: Section::Intro,
+        in_response: false,
+        basic_key: None,
+        table_columns: Vec::new(),
+        table_row_open: false,
+        error_table: ErrorTable::None,
+        error_cells: None,
+        sla_pending: false,
+        request_lines: Vec::new(),
+        response_blocks: Vec::new(),
+        table_heading: None,
+        content_started: false,
+        revision: 0,
+        qps_from_limit: false,
+    };
+    r.page.last_line = lines
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let mut numbers = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        r.line(i + 1, raw, &lines[i + 1..]);
+        collect_numbers(raw, &mut numbers);
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    r.page.numbers = numbers;
+    r.finish()
+}
+
+fn collect_numbers(line: &str, out: &mut Vec<i64>) {
+    for tok in line.split(|c: char| !c.is_ascii_digit()) {
+        if tok.len() >= 4
+            && tok.len() <= 12
+            && let Ok(n) = tok.parse()
+        {
+            out.push(n);
+        }
+    }
+}
+
+impl Reader {
+    fn unplaced(&mut self, n: usize, line: &str, why: &str) {
+        self.page.unplaced.push(Unplaced {
+            line: n,
+            text: line.to_string(),
+            why: why.to_string(),
         });
-        if let Some(s) = next {
-            if s == Section::BasicInfo {
-                basic_info_line = n;
+    }
+
+    fn problem(&mut self, n: usize, message: String) {
+        self.page.problems.push(ParseError { line: n, message });
+    }
+
+    fn line(&mut self, n: usize, raw: &str, rest: &[&str]) {
+        let line = raw.trim();
+        if line.is_empty() {
+            return;
+        }
+        // The site's left menu: `  • item` (two spaces; deeper bullets are content).
+        if raw.starts_with("  •") && !raw.starts_with("   ") {
+            if self.content_started {
+                self.new_revision();
             }
-            section = s;
-            continue;
+            let item = line.trim_start_matches('•').trim();
+            if self.revision == 0 {
+                self.page.menu.push(item.to_string());
+                self.page.layout = Layout::Newer;
+            }
+            return;
+        }
+        if line == "抖音开放平台Logo" && self.content_started {
+            self.new_revision();
+            return;
+        }
+        // `我的收藏接口说明`, `我的收藏抖音侧向…`, `发券收藏我的收藏`.
+        let mut line = line;
+        for p in ["我的收藏", "收藏"] {
+            if let Some(r) = line.strip_prefix(p)
+                && !r.is_empty()
+            {
+                line = r;
+                break;
+            }
         }
         if NOISE.contains(&line) {
-            continue;
+            return;
         }
-        match section {
-            Section::Intro => page.intro.push(line.to_string()),
-            Section::BasicInfo => {
-                let c = cells(line);
-                if c.len() < 2 {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!("expected a `name | value |` row, found {line:?}"),
-                    });
+        if !self.content_started {
+            self.content_started = true;
+            if self.page.title.is_empty() && self.revision == 0 {
+                let from_menu = self.page.menu.last().cloned();
+                match from_menu {
+                    Some(m) if !TEXT_HEADINGS.contains(&m.as_str()) => self.page.title = m,
+                    Some(_) => {}
+                    None if heading(line, false).is_none() => {
+                        let t = line
+                            .strip_suffix("收藏我的收藏")
+                            .or_else(|| line.strip_suffix("收藏"))
+                            .unwrap_or(line);
+                        self.page.title = t.trim().to_string();
+                        return;
+                    }
+                    None => {}
                 }
-                let value = c[1].clone();
-                match c[0].as_str() {
-                    "HTTP URL" => page.url = value,
-                    "HTTP Method" => page.method = value.to_ascii_uppercase(),
-                    "Scope" => page.scope = value,
-                    "权限要求" => page.permission = value,
-                    _ => {}
+            }
+        }
+        if let Some(next) = heading(line, self.in_response) {
+            self.enter(n, next);
+            return;
+        }
+        match self.section {
+            Section::Intro | Section::Text => self.text(n, line),
+            Section::Limits => {
+                if let Some(q) = qps_in(line) {
+                    self.qps(q, n, true);
+                } else if line != "无" {
+                    self.page.limits.push(line.to_string());
+                }
+            }
+            Section::Sla => {
+                if let Some(q) = qps_in(line) {
+                    self.qps(q, n, false);
+                } else if line.to_ascii_lowercase().contains("qps") {
+                    self.sla_pending = true;
+                } else if self.sla_pending
+                    && let Ok(q) = line.parse::<u32>()
+                {
+                    self.sla_pending = false;
+                    self.qps(q, n, false);
+                } else if !matches!(line, "指标" | "数值") {
+                    self.page.notes.push(line.to_string());
+                }
+            }
+            Section::BasicInfo => self.basic_info(n, line),
+            Section::Request | Section::Response => {
+                let next_is_column = rest
+                    .iter()
+                    .map(|l| l.trim())
+                    .find(|l| !l.is_empty())
+                    .is_some_and(|l| COLUMN_WORDS.contains(&l));
+                if next_is_column {
+                    let name = line.split_whitespace().next().unwrap_or(line).to_string();
+                    self.page.tables.push((name.clone(), Vec::new()));
+                    self.table_heading = Some(name);
+                    self.section = Section::Table;
+                    self.table_columns.clear();
+                    self.table_row_open = false;
+                } else if self.section == Section::Response {
+                    self.page.notes.push(line.to_string());
+                } else {
+                    self.unplaced(n, line, "before the first parameter section");
                 }
             }
             Section::Headers
             | Section::Query
             | Section::PathParams
             | Section::Body
-            | Section::ResponseBody => {
-                let list = match section {
-                    Section::Headers => &mut page.headers,
-                    Section::Query => &mut page.query,
-                    Section::PathParams => &mut page.path_params,
-                    Section::Body => &mut page.body,
-                    _ => &mut page.response_fields,
-                };
-                if let Some((name, required, ty)) = param_line(line) {
-                    list.push(Param {
-                        name,
-                        ty,
-                        required,
-                        description: Vec::new(),
-                        example: None,
-                        collapsed: false,
-                        line: n,
-                    });
-                    continue;
-                }
-                let Some(last) = list.last_mut() else {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!(
-                            "expected a parameter line like `name必填String`, found {line:?}"
-                        ),
-                    });
-                };
-                if line == "展开子属性" {
-                    last.collapsed = true;
-                } else if let Some(ex) = line
-                    .strip_prefix("示例:")
-                    .or_else(|| line.strip_prefix("示例："))
-                {
-                    last.example = Some(ex.trim().to_string());
+            | Section::Table
+            | Section::ResponseBody => self.param(n, line),
+            Section::RequestExample => self.request_lines.push((n, line.to_string())),
+            Section::ResponseExample => {
+                let label = !line.starts_with(['{', '}', '[', ']', '"', ',', '-'])
+                    && !line.starts_with(|c: char| c.is_ascii_alphanumeric());
+                if label {
+                    if self.response_blocks.last().is_some_and(|b| !b.is_empty()) {
+                        self.response_blocks.push(Vec::new());
+                    }
                 } else {
-                    last.description.push(line.to_string());
+                    if self.response_blocks.is_empty() {
+                        self.response_blocks.push(Vec::new());
+                    }
+                    if let Some(b) = self.response_blocks.last_mut() {
+                        b.push((n, line.to_string()));
+                    }
                 }
             }
-            Section::Request | Section::Response => {
-                return Err(ParseError {
-                    line: n,
-                    message: format!("unexpected line {line:?} before the first parameter section"),
-                });
+            Section::Errors => self.error_line(n, line),
+        }
+    }
+
+    fn new_revision(&mut self) {
+        self.revision += 1;
+        self.section = Section::Text;
+        self.in_response = false;
+        self.basic_key = None;
+    }
+
+    fn qps(&mut self, q: u32, n: usize, limit: bool) {
+        self.page.qps_figures.push((q, n));
+        // The first 使用限制 figure wins over the 接口 SLA table.
+        if (limit && !self.qps_from_limit) || (!limit && self.page.qps.is_none()) {
+            self.page.qps = Some(q);
+            self.page.qps_line = n;
+            self.qps_from_limit |= limit;
+        }
+    }
+
+    fn enter(&mut self, n: usize, next: Section) {
+        self.basic_key = None;
+        self.table_columns.clear();
+        self.table_row_open = false;
+        self.error_cells = None;
+        self.sla_pending = false;
+        match next {
+            Section::BasicInfo if self.page.basic_info_line == 0 => self.page.basic_info_line = n,
+            Section::Request | Section::Headers => self.in_response = false,
+            Section::Response | Section::ResponseBody => self.in_response = true,
+            Section::Errors => self.error_table = ErrorTable::None,
+            Section::ResponseExample => self.response_blocks.push(Vec::new()),
+            _ => {}
+        }
+        if let Some(p) = part_of(next)
+            && !self.page.parts.contains(&p)
+        {
+            self.page.parts.push(p);
+        }
+        self.section = next;
+    }
+
+    fn text(&mut self, n: usize, line: &str) {
+        if line.contains('|') {
+            let c = cells(line);
+            let first = c.first().map(String::as_str).unwrap_or("");
+            if first.starts_with("HTTP") || first == "错误码" {
+                self.enter(n, Section::Errors);
+                self.error_line(n, line);
+                return;
             }
-            Section::RequestExample => example_lines.push((n, line.to_string())),
-            Section::ResponseExample => json_lines.push((n, line.to_string())),
-            Section::Errors => {
-                if !line.contains('|') {
-                    continue;
+        }
+        if self.page.basic_info_line == 0 {
+            self.page.intro.push(line.to_string());
+        } else {
+            self.page.notes.push(line.to_string());
+        }
+    }
+
+    fn basic_info(&mut self, n: usize, line: &str) {
+        if line.contains('|') {
+            let c = cells(line);
+            if c.iter().all(|x| x.chars().all(|ch| ch == '-' || ch == ':')) {
+                return; // `---|---|` or a lone `|` (an empty cell).
+            }
+            let key = c[0].as_str();
+            let Some(k) = BASIC_KEYS.iter().find(|k| **k == key) else {
+                if self.basic_key.is_none() && self.page.url_line > 0 {
+                    self.page.notes.push(line.to_string());
+                } else {
+                    self.unplaced(n, line, "not a 基本信息 row");
                 }
-                let c = cells(line);
-                if c.first().is_some_and(|h| h.starts_with("HTTP")) {
-                    error_header_seen = true;
-                    continue;
+                return;
+            };
+            let value = c.get(1).cloned().unwrap_or_default();
+            self.basic_key = None;
+            self.basic_value(k, &value, n);
+            return;
+        }
+        if let Some(k) = BASIC_KEYS.iter().find(|k| **k == line) {
+            if self.page.layout == Layout::Seed {
+                self.page.layout = Layout::Newer;
+            }
+            self.basic_key = Some(k);
+            if *k == "HTTP URL" {
+                self.page.url_line = n;
+            }
+            return;
+        }
+        let Some(k) = self.basic_key else {
+            // Prose after the table (`服务商/商家侧 SPI 接口配置`): a text section.
+            self.section = Section::Text;
+            self.text(n, line);
+            return;
+        };
+        let first = match k {
+            "HTTP URL" => self.page.url.is_empty(),
+            "HTTP Method" => self.page.method.is_empty(),
+            "Scope" => self.page.scope.is_empty(),
+            _ => true,
+        };
+        if first || matches!(k, "权限要求" | "申请权限") {
+            self.basic_value(k, line, n);
+        } else {
+            self.unplaced(n, line, &format!("a second line in the {k} cell"));
+        }
+    }
+
+    fn basic_value(&mut self, key: &str, value: &str, n: usize) {
+        let value = value.trim();
+        match key {
+            "HTTP URL" => {
+                self.page.url = value.to_string();
+                self.page.url_line = n;
+            }
+            "HTTP Method" => self.page.method = value.to_ascii_uppercase(),
+            "Scope" => {
+                self.page.scope = value.to_string();
+                self.page.scope_cut = n == self.page.last_line;
+            }
+            "申请权限" => {
+                if !value.is_empty() {
+                    self.page.permission = value.to_string();
+                    self.page.permission_lines.push(value.to_string());
                 }
-                if c.iter().all(|x| x.chars().all(|ch| ch == '-' || ch == ':')) {
-                    continue;
+            }
+            _ => {
+                let v = value.trim_start_matches(['•', '-']).trim();
+                if !v.is_empty() {
+                    if self.page.permission.is_empty() {
+                        self.page.permission = v.to_string();
+                    }
+                    self.page.permission_lines.push(v.to_string());
                 }
-                if !error_header_seen {
-                    return Err(ParseError {
-                        line: n,
-                        message: "error row before the `HTTP 状态码 | 错误码 | …` header".into(),
-                    });
-                }
-                if c.len() < 3 || c.len() > 4 {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!(
-                            "expected `status | code | message | advice |`, found {} cells",
-                            c.len()
-                        ),
-                    });
-                }
-                let status = c[0].parse::<u16>().map_err(|_| ParseError {
-                    line: n,
-                    message: format!("HTTP status {:?} is not a number", c[0]),
-                })?;
-                let code = c[1].parse::<i64>().map_err(|_| ParseError {
-                    line: n,
-                    message: format!("error code {:?} is not an integer", c[1]),
-                })?;
-                page.errors.push(ErrorRow {
-                    status,
-                    code,
-                    message: c[2].clone(),
-                    advice: c.get(3).cloned().unwrap_or_default(),
-                    line: n,
-                });
             }
         }
     }
 
+    fn list(&mut self) -> &mut Vec<Param> {
+        match self.section {
+            Section::Headers => &mut self.page.headers,
+            Section::Query => &mut self.page.query,
+            Section::PathParams => &mut self.page.path_params,
+            Section::Body => &mut self.page.body,
+            Section::Table => {
+                if self.page.tables.is_empty() {
+                    self.page.tables.push((String::new(), Vec::new()));
+                }
+                let last = self.page.tables.len() - 1;
+                &mut self.page.tables[last].1
+            }
+            _ => &mut self.page.response_fields,
+        }
+    }
+
+    fn param(&mut self, n: usize, line: &str) {
+        let cut = n == self.page.last_line;
+        // One-cell-per-line table (older layout).
+        if COLUMN_WORDS.contains(&line) && !self.table_row_open {
+            self.table_columns.push(line.to_string());
+            if line == "参数名称" || line == "字段" {
+                self.page.layout = Layout::Older;
+            }
+            return;
+        }
+        if !self.table_columns.is_empty() {
+            self.table_cell(n, line, cut);
+            return;
+        }
+        if let Some((name, required, ty)) = param_line(line) {
+            let mut p = Param::new(&name, &ty, Some(required), n);
+            p.cut = cut;
+            self.list().push(p);
+            return;
+        }
+        let Some(last) = self.list().last_mut() else {
+            self.unplaced(n, line, "expected a parameter line like `name必填String`");
+            return;
+        };
+        if line == "展开子属性" {
+            last.collapsed = true;
+        } else if let Some(ex) = line
+            .strip_prefix("示例:")
+            .or_else(|| line.strip_prefix("示例："))
+        {
+            last.example = Some(ex.trim().to_string());
+        } else {
+            last.description.push(line.to_string());
+        }
+    }
+
+    fn table_cell(&mut self, n: usize, line: &str, cut: bool) {
+        let has_type_column = self
+            .table_columns
+            .iter()
+            .any(|c| c == "参数类型" || c == "类型");
+        let open_needs_type = self.table_row_open
+            && has_type_column
+            && self.list().last().is_some_and(|p| p.ty.is_empty());
+        if open_needs_type && is_table_type(line) {
+            if let Some(p) = self.list().last_mut() {
+                p.ty = line.to_string();
+            }
+            return;
+        }
+        if is_name(line) && !(open_needs_type && is_table_type(line)) {
+            let ty = if has_type_column { "" } else { "String" };
+            let mut p = Param::new(line, ty, None, n);
+            p.cut = cut;
+            self.list().push(p);
+            self.table_row_open = true;
+            return;
+        }
+        if self.table_row_open
+            && let Some(req) = required_cell(line)
+        {
+            if let Some(p) = self.list().last_mut() {
+                p.required = req;
+                p.required_known = true;
+            }
+            self.table_row_open = false;
+            return;
+        }
+        let open = self.table_row_open;
+        match self.list().last_mut() {
+            Some(p) if open || !p.required_known => p.description.push(line.to_string()),
+            _ => self.unplaced(n, line, "a table cell outside a row"),
+        }
+    }
+
+    fn error_line(&mut self, n: usize, line: &str) {
+        if !line.contains('|') {
+            if line.starts_with("HTTP 状态码") || line.starts_with("HTTP状态码") {
+                self.error_table = ErrorTable::Cells;
+                self.error_cells = None;
+                return;
+            }
+            if self.error_table == ErrorTable::Cells {
+                self.error_cell(n, line);
+            } else {
+                self.page.notes.push(line.to_string());
+            }
+            return;
+        }
+        let c = cells(line);
+        let first = c.first().map(String::as_str).unwrap_or("");
+        if first.starts_with("HTTP") {
+            self.error_table = ErrorTable::Pipe { status: true };
+            return;
+        }
+        if first == "错误码" {
+            self.error_table = ErrorTable::Pipe { status: false };
+            return;
+        }
+        if c.iter().all(|x| x.chars().all(|ch| ch == '-' || ch == ':')) {
+            return;
+        }
+        let ErrorTable::Pipe { status } = self.error_table else {
+            self.problem(
+                n,
+                "error row before the `HTTP 状态码 | 错误码 | …` header".into(),
+            );
+            return;
+        };
+        let (min, max) = if status { (3, 4) } else { (2, 3) };
+        if c.len() < min || c.len() > max {
+            self.problem(
+                n,
+                format!(
+                    "expected `{}code | message | advice |`, found {} cells",
+                    if status { "status | " } else { "" },
+                    c.len()
+                ),
+            );
+            return;
+        }
+        let (status_v, rest) = if status {
+            match c[0].parse::<u16>() {
+                Ok(s) => (s, &c[1..]),
+                Err(_) => {
+                    self.problem(n, format!("HTTP status {:?} is not a number", c[0]));
+                    return;
+                }
+            }
+        } else {
+            (200, &c[..])
+        };
+        let Ok(code) = rest[0].parse::<i64>() else {
+            self.problem(n, format!("error code {:?} is not an integer", rest[0]));
+            return;
+        };
+        self.page.errors.push(ErrorRow {
+            status: status_v,
+            code,
+            message: rest.get(1).cloned().unwrap_or_default(),
+            advice: rest.get(2).cloned().unwrap_or_default(),
+            line: n,
+        });
+    }
+
+    /// One cell of the one-cell-per-line error table: `20010002` is status 200
+    /// and code 10002; the message and advice follow on their own lines.
+    fn error_cell(&mut self, n: usize, line: &str) {
+        let digits = line.len() > 3 && line.chars().all(|c| c.is_ascii_digit());
+        if digits
+            && let (Ok(status), Ok(code)) = (line[..3].parse::<u16>(), line[3..].parse::<i64>())
+            && (100..600).contains(&status)
+        {
+            self.page.errors.push(ErrorRow {
+                status,
+                code,
+                message: String::new(),
+                advice: String::new(),
+                line: n,
+            });
+            self.error_cells = Some(0);
+            return;
+        }
+        match (self.error_cells, self.page.errors.last_mut()) {
+            (Some(0), Some(row)) => {
+                row.message = line.to_string();
+                self.error_cells = Some(1);
+            }
+            (Some(1), Some(row)) => {
+                row.advice = line.to_string();
+                self.error_cells = Some(2);
+            }
+            _ => self.unplaced(n, line, "an error-table cell outside a row"),
+        }
+    }
+
+    fn finish(mut self) -> Page {
+        let page = &mut self.page;
+        page.cut = !page.parts.contains(&Part::Errors);
+        if page.url.contains("服务商提供") || page.url.contains("开发者提供") {
+            page.callback = true;
+        } else if !page.url.is_empty() {
+            let (host, path, _) = split_url(&page.url);
+            if path.starts_with('/') && !path.contains(char::is_whitespace) {
+                page.host = host;
+                page.path = path;
+                page.path_cut = page.cut && page.url_line == page.last_line;
+            } else {
+                let (line, url) = (page.basic_info_line, page.url.clone());
+                self.problem(line, format!("HTTP URL {url:?} has no path"));
+            }
+        }
+        let page = &mut self.page;
+        if !page.method.is_empty()
+            && !matches!(
+                page.method.as_str(),
+                "GET" | "POST" | "PUT" | "DELETE" | "PATCH"
+            )
+        {
+            let (line, m) = (page.basic_info_line, page.method.clone());
+            page.method.clear();
+            self.problem(line, format!("unknown HTTP method {m:?}"));
+        }
+        let blocks = std::mem::take(&mut self.response_blocks);
+        let mut first = true;
+        for block in blocks.into_iter().filter(|b| !b.is_empty()) {
+            let n = block[0].0;
+            let joined: String = block
+                .iter()
+                .map(|(_, l)| l.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            match json::read(&joined) {
+                Ok(ex) => {
+                    let mut values = ex.values.into_iter();
+                    if first && let Some(v) = values.next() {
+                        self.page.response_example = Some(v);
+                        self.page.response_example_line = n;
+                        self.page.response_example_cut = ex.cut;
+                        first = false;
+                    }
+                    self.page.other_response_examples.extend(values);
+                }
+                Err(e) => self.problem(
+                    n + e.line - 1,
+                    format!("response example is not JSON: {}", e.message),
+                ),
+            }
+        }
+        let lines = std::mem::take(&mut self.request_lines);
+        if let Some((n, _)) = lines.first() {
+            let joined: String = lines
+                .iter()
+                .map(|(_, l)| l.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            match curl::parse(&joined, *n) {
+                curl::Curl::Example(ex, cut) => {
+                    self.page.request_example = Some(ex);
+                    self.page.request_example_cut = cut;
+                }
+                curl::Curl::CutBeforeUrl => self.page.request_example_cut = true,
+                curl::Curl::BadBody(m) => {
+                    self.problem(*n, format!("request example body is not JSON: {m}"))
+                }
+            }
+        }
+        let page = &mut self.page;
+        page.problems.sort_by_key(|p| p.line);
+        if page.layout == Layout::Seed && !page.menu.is_empty() {
+            page.layout = Layout::Newer;
+        }
+        self.page
+    }
+}
+
+/// Strict reading for complete pages: `Err` names the first malformed line,
+/// or the missing title, URL or method.
+pub fn parse(text: &str) -> Result<Page, ParseError> {
+    let page = read(text);
+    if let Some(e) = page.problems.first() {
+        return Err(e.clone());
+    }
+    if page.title.is_empty() {
+        return Err(ParseError {
+            line: 1,
+            message: "the first line must be the page title".into(),
+        });
+    }
     if page.url.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
+            line: page.basic_info_line,
             message: "no `HTTP URL | … |` row in the 基本信息 table".into(),
         });
     }
     if page.method.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
+            line: page.basic_info_line,
             message: "no `HTTP Method | … |` row in the 基本信息 table".into(),
         });
     }
-    if !matches!(
-        page.method.as_str(),
-        "GET" | "POST" | "PUT" | "DELETE" | "PATCH"
-    ) {
+    if page.path.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
-            message: format!("unknown HTTP method {:?}", page.method),
-        });
-    }
-    let (host, path, _) = split_url(&page.url);
-    if !path.starts_with('/') || path.contains(char::is_whitespace) {
-        return Err(ParseError {
-            line: basic_info_line,
+            line: page.url_line,
             message: format!("HTTP URL {:?} has no path", page.url),
         });
     }
-    page.host = host;
-    page.path = path;
-
-    if let Some((n, _)) = json_lines.first() {
-        let joined: String = json_lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let v: Value = serde_json::from_str(&joined).map_err(|e| ParseError {
-            line: n + e.line() - 1,
-            message: format!("response example is not JSON: {e}"),
-        })?;
-        page.response_example = Some(v);
-        page.response_example_line = *n;
-    }
-    if let Some((n, _)) = example_lines.first() {
-        let joined: String = example_lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        page.request_example = Some(parse_curl(&joined, *n)?);
-    }
     Ok(page)
-}
-
-/// Takes apart the page's curl line: `--request M 'URL'`, `--data '{…}'`.
-fn parse_curl(s: &str, line: usize) -> Result<RequestExample, ParseError> {
-    let mut ex = RequestExample {
-        line,
-        ..Default::default()
-    };
-    if let Some(rest) = s.split_once("--request ").map(|(_, r)| r) {
-        ex.method = rest
-            .split_whitespace()
-            .next()
-            .map(|m| m.to_ascii_uppercase());
-    }
-    // The URL: the first quoted text that starts with http or '/'. Pages do not
-    // always close the quote, so it ends at the first space, backslash or quote.
-    let url = s
-        .split('\'')
-        .map(str::trim_start)
-        .find(|p| p.starts_with("http") || p.starts_with('/'))
-        .map(|p| {
-            p.split(|c: char| c.is_whitespace() || c == '\\' || c == '\'')
-                .next()
-                .unwrap_or("")
-        })
-        .ok_or_else(|| ParseError {
-            line,
-            message: "request example has no quoted URL".into(),
-        })?;
-    let (_, path, query) = split_url(url);
-    ex.path = path;
-    ex.query = query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    for flag in ["--data-raw '", "--data '", "-d '"] {
-        if let Some((_, rest)) = s.split_once(flag) {
-            let end = rest.rfind('\'').unwrap_or(rest.len());
-            let body: Value = serde_json::from_str(&rest[..end]).map_err(|e| ParseError {
-                line,
-                message: format!("request example body is not JSON: {e}"),
-            })?;
-            ex.body = Some(body);
-            break;
-        }
-    }
-    Ok(ex)
 }
 
 #[cfg(test)]
@@ -516,8 +1215,24 @@ mod tests {
             param_line("page_dimensionEnum"),
             Some(("page_dimension".into(), false, "Enum".into()))
         );
+        assert_eq!(
+            param_line("codes必填Array<String>"),
+            Some(("codes".into(), true, "Array<String>".into()))
+        );
+        assert_eq!(
+            param_line("tagsList"),
+            Some(("tags".into(), false, "List".into()))
+        );
         assert_eq!(param_line("商户ID"), None);
         assert_eq!(param_line("String"), None);
+    }
+
+    #[test]
+    fn qps_figures() {
+        assert_eq!(qps_in("SLA:支持的最大QPS:200;"), Some(200));
+        assert_eq!(qps_in("SLA：支持的最大QPS：20；"), Some(20));
+        assert_eq!(qps_in("可承载最大qps"), None);
+        assert_eq!(qps_in("无"), None);
     }
 
     #[test]
@@ -550,17 +1265,44 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_url_quote_in_curl() {
-        let ex = parse_curl(
-            "curl --location --request GET 'https://h/p/?a=1&b=x\\ --header 'x: y' \\",
-            7,
-        )
-        .unwrap();
-        assert_eq!(ex.method.as_deref(), Some("GET"));
-        assert_eq!(ex.path, "/p/");
-        assert_eq!(
-            ex.query,
-            vec![("a".into(), "1".into()), ("b".into(), "x".into())]
+    fn rows_beginning_with_a_bar_and_empty_cells() {
+        let p = read(
+            "T\n基本信息\n| HTTP URL | https://h/p/ |\n| HTTP Method | get |\n权限要求 |\n|\n| Scope | s.a |\n",
         );
+        assert_eq!((p.path.as_str(), p.method.as_str()), ("/p/", "GET"));
+        assert_eq!((p.scope.as_str(), p.permission.as_str()), ("s.a", ""));
+        assert_eq!(p.unplaced, []);
+    }
+
+    #[test]
+    fn cells_per_line_error_table() {
+        let p = read(
+            "T\n基本信息\n名称描述\nHTTP URL\nhttps://h/p/\nHTTP Method\nPOST\n错误码\nHTTP 状态码错误码错误码描述排查建议\n20010002\n参数错误\n检查参数\n20010003\nkey 不存在\n",
+        );
+        let rows: Vec<_> = p
+            .errors
+            .iter()
+            .map(|r| (r.status, r.code, r.message.as_str(), r.advice.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (200, 10002, "参数错误", "检查参数"),
+                (200, 10003, "key 不存在", "")
+            ]
+        );
+        assert_eq!(p.layout, Layout::Newer);
+    }
+
+    #[test]
+    fn every_truncation_reads_without_panic() {
+        let text = "抖音开放平台Logo\n  • a\n  • 标题\n    基本信息\n    名称描述\n    HTTP URL\n    https://h/p/\n    HTTP Method\n    POST\n    请求参数\n    Body 请求\n    参数名称\n    参数类型\n    参数描述\n    必需\n    a\n    string\n    说明\n    是\n    请求示例\n    curl --request POST 'https://h/p/' --data '{\"a\":\"x\"}'\n    响应示例\n    { \"data\": {\"a\": [1, 2]}, \"extra\": {} }\n    错误码\n    HTTP 状态码错误码错误码描述排查建议\n    20010002\n    参数错误\n";
+        for (i, _) in text.char_indices() {
+            let _ = read(&text[..i]);
+        }
+        let p = read(text);
+        assert_eq!(p.body[0].name, "a");
+        assert!(p.body[0].required && p.body[0].required_known);
+        assert!(!p.cut);
     }
 }
