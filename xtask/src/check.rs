@@ -163,6 +163,8 @@ struct SpecParam {
     /// The page type of an array's items.
     item_ty: Option<String>,
     required: bool,
+    /// `x-douyin-not-on-page`: why the spec has it though the page does not list it.
+    not_on_page: Option<String>,
 }
 
 /// Compares one list of page parameters with the spec's, under `loc`
@@ -301,6 +303,7 @@ fn schema_params(spec: &Value, schema: &Value) -> Vec<SpecParam> {
                     name: name.clone(),
                     ty: page_type(spec, p),
                     item_ty: item_type(spec, p),
+                    not_on_page: p["x-douyin-not-on-page"].as_str().map(String::from),
                     required: required.contains(&name.as_str()),
                 })
                 .collect()
@@ -433,6 +436,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                     name: p["name"].as_str().unwrap_or_default().to_string(),
                     ty: page_type(spec, &p["schema"]),
                     item_ty: item_type(spec, &p["schema"]),
+                    not_on_page: None,
                     required: p["required"].as_bool().unwrap_or(false),
                 });
             }
@@ -448,6 +452,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                 name: p["name"].as_str().unwrap_or_default().to_string(),
                 ty: p["type"].as_str().unwrap_or("?").to_string(),
                 item_ty: None,
+                not_on_page: None,
                 required: p["required"].as_bool().unwrap_or(false),
             });
         }
@@ -458,6 +463,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                 name: h["name"].as_str().unwrap_or_default().to_string(),
                 ty: h["type"].as_str().unwrap_or("String").to_string(),
                 item_ty: None,
+                not_on_page: None,
                 required: h["required"].as_bool().unwrap_or(false),
             });
         }
@@ -472,6 +478,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                             name: h.to_string(),
                             ty: "String".into(),
                             item_ty: None,
+                            not_on_page: None,
                             required: true,
                         });
                     }
@@ -662,8 +669,17 @@ fn check_basic_info(page: &Page, spec: &Value, op: &Operation<'_>, out: &mut Dif
         if !scope.starts_with(&page.scope) {
             out.push(format!("scope changed: {scope} → {}… (cut)", page.scope));
         }
-    } else if page.scope.is_empty() && !scope.is_empty() && !page.shows(Part::BasicInfo) {
-        out.note("scope not checked: the page has no 基本信息".into());
+    } else if page.scope_line == 0 {
+        if !scope.is_empty() {
+            out.note(format!(
+                "scope not checked: the page has no Scope row{}",
+                if page.complete_through(Part::BasicInfo) {
+                    ""
+                } else {
+                    " (it is cut in 基本信息)"
+                }
+            ));
+        }
     } else if scope != page.scope {
         out.push(format!("scope changed: {scope} → {}", page.scope));
     }
@@ -769,6 +785,9 @@ fn compare_response(page: &Page, spec: &Value, op: &Operation<'_>, out: &mut Dif
     // A page that shows no field table (only an example) is compared by the example.
     if !page.response_fields.is_empty() || page.complete_through(Part::ResponseFields) {
         for s in &spec_fields {
+            if s.not_on_page.is_some() {
+                continue;
+            }
             if !page.response_fields.iter().any(|f| f.name == s.name) {
                 out.push(format!(
                     "response field {} ({}) is in the spec but not on the page",
@@ -875,7 +894,12 @@ fn compare_errors(spec: &Value, op: &Value, page: &Page, out: &mut Diffs) {
     }
     if out.lines.len() == before {
         let page_order: Vec<i64> = page.errors.iter().map(|r| r.code).collect();
-        let spec_order: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        // Codes the page names only in its prose have no place in its table.
+        let spec_order: Vec<i64> = rows
+            .iter()
+            .map(|r| r.0)
+            .filter(|c| page_order.contains(c))
+            .collect();
         if page_order != spec_order {
             out.push("order of the error table differs from x-error-codes".into());
         }

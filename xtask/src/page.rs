@@ -212,6 +212,8 @@ pub struct Page {
     pub scope: String,
     /// The `Scope` cell is on the last line of a cut page.
     pub scope_cut: bool,
+    /// 1-based line of the `Scope` row (0 when the page has none).
+    pub scope_line: usize,
     /// The `权限要求` cell's first line (the `申请权限` cell when that row is given).
     pub permission: String,
     /// Every line of the `权限要求` and `申请权限` cells.
@@ -828,8 +830,10 @@ impl Reader {
                 self.page.layout = Layout::Newer;
             }
             self.basic_key = Some(k);
-            if *k == "HTTP URL" {
-                self.page.url_line = n;
+            match *k {
+                "HTTP URL" => self.page.url_line = n,
+                "Scope" => self.page.scope_line = n,
+                _ => {}
             }
             return;
         }
@@ -861,6 +865,7 @@ impl Reader {
             }
             "HTTP Method" => self.page.method = value.to_ascii_uppercase(),
             "Scope" => {
+                self.page.scope_line = n;
                 self.page.scope = value.to_string();
                 self.page.scope_cut = n == self.page.last_line;
             }
