@@ -510,6 +510,11 @@ fn details_of_the_new_layouts() {
 /// A copy of the real spec with every page that has an operation imported
 /// with `--write` (path from the expectations where the page gives none).
 fn spec_with_imports() -> (String, Vec<String>) {
+    static MERGED: std::sync::OnceLock<(String, Vec<String>)> = std::sync::OnceLock::new();
+    MERGED.get_or_init(import_all).clone()
+}
+
+fn import_all() -> (String, Vec<String>) {
     let mut text = real_spec_text();
     let mut ids = Vec::new();
     for e in PAGES {
@@ -644,4 +649,224 @@ fn drafts_carry_the_extensions() {
     assert!(text.contains(
         "    # TODO(docs-import): the page lacks: no error table: the page is cut before 错误码\n    # TODO(docs-import): x-error-codes: the page shows no error table; add the operation's codes\n    get:\n      operationId: fulfilment_certificate_get\n"
     ));
+}
+
+// ---- mutations of the new layouts: the precise line docs-check prints ------
+
+/// Applies `from → to` once (it must apply) and checks the page against the
+/// spec holding every imported page.
+fn mutate(rel: &str, from: &str, to: &str) -> check::Report {
+    let text = read(rel);
+    assert!(text.contains(from), "{rel}: {from:?} not found");
+    let p = page::read(&text.replacen(from, to, 1));
+    let (spec_text, _) = spec_with_imports();
+    check::check(&p, &spec::parse(&spec_text).unwrap(), rel)
+}
+
+fn diffs(rel: &str, from: &str, to: &str) -> Vec<String> {
+    mutate(rel, from, to).differences
+}
+
+const GET: &str = "docs/pages/certificate_get.txt";
+const VERIFY: &str = "docs/pages/certificate_verify.txt";
+const ENCRYPT: &str = "docs/pages/open_platform_encrypt_batch.txt";
+const HERMES: &str = "docs/pages/hermes_trade_order_query.txt";
+
+#[test]
+fn newer_layout_retyped_and_required_parameters() {
+    assert_eq!(
+        diffs(GET, "encrypted_code必填String", "encrypted_code必填Int64"),
+        ["type of query.encrypted_code changed: String → Int64"]
+    );
+    assert_eq!(
+        diffs(GET, "    account_idString", "    account_id必填String"),
+        ["query.account_id changed: optional → required"]
+    );
+}
+
+#[test]
+fn newer_layout_parameters_moved_to_the_body() {
+    assert_eq!(
+        diffs(GET, "    Query\n", "    Body\n"),
+        [
+            "location of request parameter encrypted_code changed: query → body",
+            "location of request parameter account_id changed: query → body"
+        ]
+    );
+}
+
+#[test]
+fn newer_layout_basic_info_cells() {
+    assert_eq!(
+        diffs(
+            GET,
+            "    life.capacity.fulfilment\n    权限要求",
+            "    life.capacity.fulfilment.read\n    权限要求"
+        ),
+        ["scope changed: life.capacity.fulfilment → life.capacity.fulfilment.read"]
+    );
+    assert_eq!(
+        diffs(GET, "\n    团购核销\n", "\n    券码查询\n"),
+        ["permission (权限要求) changed: 团购核销 → 券码查询"]
+    );
+    // A URL without host is the same operation.
+    assert_eq!(
+        diffs(
+            GET,
+            "    https://open.douyin.com/goodlife/v1/fulfilment/certificate/get/\n",
+            "    /goodlife/v1/fulfilment/certificate/get/\n"
+        ),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn qps_with_chinese_punctuation() {
+    assert_eq!(
+        diffs(
+            ENCRYPT,
+            "SLA:支持的最大QPS:100;",
+            "SLA：支持的最大QPS：50；"
+        ),
+        ["x-douyin-qps changed: 100 → 50"]
+    );
+}
+
+#[test]
+fn array_types() {
+    assert_eq!(
+        diffs(
+            ENCRYPT,
+            "plain_texts必填List",
+            "plain_texts必填Array<String>"
+        ),
+        ["type of body.plain_texts changed: List<Struct> → Array<String>"]
+    );
+    assert_eq!(
+        diffs(HERMES, "ext_order_idString", "ext_order_idArray<String>"),
+        ["type of query.ext_order_id changed: String → Array<String>"]
+    );
+}
+
+#[test]
+fn cut_response_differences_are_notes() {
+    let r = mutate(
+        GET,
+        "\"certificate\": { \"code\"",
+        "\"certificate\": { \"foo\": 1, \"code\"",
+    );
+    assert_eq!(r.differences, Vec::<String>::new());
+    assert!(
+        r.notes.contains(
+            &"response field data.certificate.foo missing from spec (the page's response is cut: not a failure)"
+                .to_string()
+        ),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn older_layout_cells() {
+    assert_eq!(
+        diffs(
+            VERIFY,
+            "    poi_id\n    string\n",
+            "    poi_id\n    int64\n"
+        ),
+        ["type of body.poi_id changed: String → int64"]
+    );
+    assert_eq!(
+        diffs(
+            VERIFY,
+            "可以参考:门店关联及匹配能力\n    是\n",
+            "可以参考:门店关联及匹配能力\n    否\n"
+        ),
+        ["body.poi_id changed: required → optional"]
+    );
+    assert_eq!(
+        diffs(
+            VERIFY,
+            "    encrypted_codes\n",
+            "    order_id\n    string\n    订单id\n    是\n    encrypted_codes\n"
+        ),
+        ["new request parameter body.order_id (string, required)"]
+    );
+}
+
+#[test]
+fn older_layout_removed_row_on_a_cut_page_is_not_a_failure() {
+    let r = mutate(
+        VERIFY,
+        "    account_id\n    string\n    核销\n    商户根账户ID(云连锁场景接入需传入,其余场景可不传)\n    否\n",
+        "",
+    );
+    assert_eq!(r.differences, Vec::<String>::new());
+    assert!(
+        r.notes
+            .contains(&"not checked (the page is cut before them): body.account_id".to_string()),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[test]
+fn seed_layout_rows_beginning_with_a_bar() {
+    assert_eq!(
+        diffs(
+            HERMES,
+            "HTTP URL | https://open.douyin.com/goodlife/v1/hermes/trade/order/query/ |\nHTTP Method | GET |\nScope | life.capacity.order.query |",
+            "| HTTP URL | https://open.douyin.com/goodlife/v1/hermes/trade/order/query/ |\n| HTTP Method | GET |\n| Scope | life.capacity.order.read |"
+        ),
+        ["scope changed: life.capacity.order.query → life.capacity.order.read"]
+    );
+    assert_eq!(
+        diffs(
+            "docs/pages/certificate_prepare.txt",
+            "权限要求 |\n|\n",
+            "权限要求 | 团购核销 |\n"
+        ),
+        ["permission (权限要求) changed:  → 团购核销"]
+    );
+}
+
+#[test]
+fn cells_per_line_error_table() {
+    assert_eq!(
+        diffs(
+            "docs/pages/client_token.txt",
+            "client_key 不存在",
+            "client_key 无效"
+        ),
+        ["message of error code 10003 changed: \"client_key 不存在\" → \"client_key 无效\""]
+    );
+}
+
+// ---- no panics on truncated pages ------------------------------------------
+
+#[test]
+fn truncated_pages_never_panic() {
+    let real = spec::parse(&real_spec_text()).unwrap();
+    let (merged, _) = spec_with_imports();
+    let merged = spec::parse(&merged).unwrap();
+    let ctx = import::Context::default();
+    for entry in std::fs::read_dir(xtask::root().join("docs/pages")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = path.display().to_string();
+        for (i, (at, _)) in text.char_indices().enumerate() {
+            let p = page::read(&text[..at]);
+            if i % 23 == 0 {
+                let _ = check::check(&p, &real, &file);
+                let _ = check::check(&p, &merged, &file);
+                if import::refusal(&p, &ctx).is_none() {
+                    let d = import::draft_with(&p, &file, &ctx);
+                    let _ = import::render(&d, &file);
+                }
+            }
+        }
+    }
 }
