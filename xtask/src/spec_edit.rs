@@ -178,14 +178,17 @@ pub fn merge(spec_text: &str, draft: &Draft, file: &str, replace: bool) -> Resul
     let existing: Json = before["components"]["schemas"].clone();
     let mut doc = draft.doc.clone();
     let mut reused = Vec::new();
-    let draft_schemas: Mapping = doc["components"]["schemas"]
+    let names: Vec<Yaml> = doc["components"]["schemas"]
         .as_mapping()
-        .cloned()
+        .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     let mut keep = Mapping::new();
-    for (k, v) in &draft_schemas {
+    // Children come before their parents, so a parent is compared after its
+    // children's references were pointed at reused schemas.
+    for k in &names {
         let name = k.as_str().unwrap_or_default().to_string();
-        let as_json: Json = serde_json::to_value(v).unwrap_or(Json::Null);
+        let v = doc["components"]["schemas"][name.as_str()].clone();
+        let as_json: Json = serde_json::to_value(&v).unwrap_or(Json::Null);
         let same = existing.as_object().and_then(|m| {
             m.iter()
                 .find(|(_, e)| **e == as_json)
@@ -203,7 +206,7 @@ pub fn merge(spec_text: &str, draft: &Draft, file: &str, replace: bool) -> Resul
         if existing.get(&name).is_some() {
             return Err(format!("schema {name} is already in the spec"));
         }
-        keep.insert(k.clone(), v.clone());
+        keep.insert(k.clone(), v);
     }
     let added: Vec<String> = keep
         .keys()
