@@ -165,6 +165,45 @@ struct SpecParam {
     required: bool,
     /// `x-douyin-not-on-page`: why the spec has it though the page does not list it.
     not_on_page: Option<String>,
+    /// The schema's `maximum`/`maxItems`/`maxLength` and `minimum`/`minItems`/`minLength`.
+    limits: Limits,
+}
+
+/// The bounds a schema sets (or a page's description states).
+#[derive(Default, Clone, Copy, PartialEq, Eq, Debug)]
+struct Limits {
+    max: Option<i64>,
+    min: Option<i64>,
+}
+
+/// The bound keywords of a schema, by its kind.
+fn schema_limits(spec: &Value, schema: &Value) -> Limits {
+    let s = resolve(spec, schema);
+    let (max, min) = match schema_kind(spec, s) {
+        Some("array") => ("maxItems", "minItems"),
+        Some("string") => ("maxLength", "minLength"),
+        _ => ("maximum", "minimum"),
+    };
+    Limits {
+        max: s[max].as_i64(),
+        min: s[min].as_i64(),
+    }
+}
+
+fn page_limits(p: &Param) -> Limits {
+    let (max, min) = p.stated_limits();
+    Limits { max, min }
+}
+
+fn limit_name(kind: &str, max: bool) -> &'static str {
+    match (kind, max) {
+        ("List", true) => "maxItems",
+        ("List", false) => "minItems",
+        ("String", true) => "maxLength",
+        ("String", false) => "minLength",
+        (_, true) => "maximum",
+        (_, false) => "minimum",
+    }
 }
 
 /// Compares one list of page parameters with the spec's, under `loc`
@@ -218,6 +257,22 @@ fn compare_params(loc: &str, page: &[Param], spec: &[SpecParam], complete: bool,
                         _ => s.ty.clone(),
                     };
                     out.push(format!("type of {path} changed: {spec_ty} → {}", p.ty));
+                }
+                let stated = page_limits(p);
+                for (is_max, page_v, spec_v) in [
+                    (true, stated.max, s.limits.max),
+                    (false, stated.min, s.limits.min),
+                ] {
+                    let kw = limit_name(page_ty, is_max);
+                    match (page_v, spec_v) {
+                        (Some(a), Some(b)) if a != b => {
+                            out.push(format!("{kw} of {path} changed: {b} → {a}"))
+                        }
+                        (Some(a), None) => out.note(format!(
+                            "{path}: the page states {a} as its {kw}; the spec sets none"
+                        )),
+                        _ => {}
+                    }
                 }
                 if !p.required_known {
                     unstated.push(path);
@@ -304,6 +359,7 @@ fn schema_params(spec: &Value, schema: &Value) -> Vec<SpecParam> {
                     ty: page_type(spec, p),
                     item_ty: item_type(spec, p),
                     not_on_page: p["x-douyin-not-on-page"].as_str().map(String::from),
+                    limits: schema_limits(spec, p),
                     required: required.contains(&name.as_str()),
                 })
                 .collect()
@@ -437,6 +493,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                     ty: page_type(spec, &p["schema"]),
                     item_ty: item_type(spec, &p["schema"]),
                     not_on_page: None,
+                    limits: schema_limits(spec, &p["schema"]),
                     required: p["required"].as_bool().unwrap_or(false),
                 });
             }
@@ -453,6 +510,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                 ty: p["type"].as_str().unwrap_or("?").to_string(),
                 item_ty: None,
                 not_on_page: None,
+                limits: Limits::default(),
                 required: p["required"].as_bool().unwrap_or(false),
             });
         }
@@ -464,6 +522,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                 ty: h["type"].as_str().unwrap_or("String").to_string(),
                 item_ty: None,
                 not_on_page: None,
+                limits: Limits::default(),
                 required: h["required"].as_bool().unwrap_or(false),
             });
         }
@@ -479,6 +538,7 @@ fn op_params(spec: &Value, op: &Operation<'_>, loc: &str) -> Vec<SpecParam> {
                             ty: "String".into(),
                             item_ty: None,
                             not_on_page: None,
+                            limits: Limits::default(),
                             required: true,
                         });
                     }
@@ -716,10 +776,10 @@ fn check_basic_info(page: &Page, spec: &Value, op: &Operation<'_>, out: &mut Dif
         }
     }
     let spec_qps = op.op["x-douyin-qps"].as_u64();
+    let stated = |s: u64| page.qps_figures.iter().any(|(q, _)| u64::from(*q) == s);
     match (page.qps, spec_qps) {
-        (Some(q), Some(s)) if u64::from(q) != s => {
-            out.push(format!("x-douyin-qps changed: {s} → {q}"))
-        }
+        // Any figure the page states (使用限制 or its 接口 SLA table) will do.
+        (Some(q), Some(s)) if !stated(s) => out.push(format!("x-douyin-qps changed: {s} → {q}")),
         (Some(q), None) => out.push(format!(
             "QPS limit {q} (line {}) is not in the spec (x-douyin-qps)",
             page.qps_line
@@ -734,7 +794,7 @@ fn check_basic_info(page: &Page, spec: &Value, op: &Operation<'_>, out: &mut Dif
             .map(|(q, l)| format!("{q} (line {l})"))
             .collect();
         out.note(format!(
-            "the page states several QPS figures: {}; 使用限制's is the one compared",
+            "the page states several QPS figures: {}; x-douyin-qps may be any of them",
             all.join(", ")
         ));
     }

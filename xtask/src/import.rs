@@ -166,6 +166,26 @@ fn page_type_schema(ty: &str, desc: &str) -> Yaml {
     map(entries)
 }
 
+/// The bounds the page states for a parameter, as schema keywords.
+fn with_limits(mut schema: Yaml, p: &Param) -> Yaml {
+    let (max, min) = p.stated_limits();
+    let (kmax, kmin) = match crate::spec::normalize_page_type(&p.ty) {
+        "List" => ("maxItems", "minItems"),
+        "String" => ("maxLength", "minLength"),
+        "Struct" | "Bool" => return schema,
+        _ => ("maximum", "minimum"),
+    };
+    if let Yaml::Mapping(m) = &mut schema {
+        if let Some(v) = max {
+            m.insert(s(kmax), Yaml::Number(v.into()));
+        }
+        if let Some(v) = min {
+            m.insert(s(kmin), Yaml::Number(v.into()));
+        }
+    }
+    schema
+}
+
 struct Builder {
     prefix: String,
     schemas: Mapping,
@@ -252,7 +272,7 @@ impl Builder {
                 ("Struct" | "List", Some(v @ (Json::Object(_) | Json::Array(_)))) => {
                     self.infer(&p.name, v, &d)
                 }
-                _ => page_type_schema(&p.ty, &d),
+                _ => with_limits(page_type_schema(&p.ty, &d), p),
             };
             props.insert(s(&p.name), schema);
             if p.required {
@@ -508,7 +528,10 @@ pub fn draft_with(page: &Page, file: &str, ctx: &Context) -> Draft {
                 ("in", s(loc)),
                 ("required", Yaml::Bool(loc == "path" || q.required)),
                 ("description", s(&description(q))),
-                ("schema", page_type_schema(&q.ty, &description(q))),
+                (
+                    "schema",
+                    with_limits(page_type_schema(&q.ty, &description(q)), q),
+                ),
             ]));
         }
     }

@@ -132,6 +132,27 @@ impl Param {
     }
 }
 
+impl Param {
+    /// The bounds its description states: (`最大为50`, `最大200`, `最多20个`,
+    /// `不超过100`; `最小传10`, `至少1`) as (max, min).
+    pub fn stated_limits(&self) -> (Option<i64>, Option<i64>) {
+        let text = self.description.join(" ");
+        let after = |words: &[&str]| {
+            words.iter().find_map(|w| {
+                let i = text.find(w)?;
+                let rest =
+                    text[i + w.len()..].trim_start_matches(['为', '传', '值', ' ', ':', '：']);
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+        };
+        (
+            after(&["最大", "最多", "不超过", "上限"]),
+            after(&["最小", "至少", "下限"]),
+        )
+    }
+}
+
 /// One row of an error-code table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorRow {

@@ -870,3 +870,54 @@ fn truncated_pages_never_panic() {
         }
     }
 }
+
+#[test]
+fn limits_stated_in_descriptions() {
+    assert_eq!(
+        diffs(HERMES, "建议最小传10,最大200", "建议最小传10,最大100"),
+        ["maximum of query.page_size changed: 200 → 100"]
+    );
+    assert_eq!(
+        diffs(HERMES, "建议最小传10,最大200", "建议最小传20,最大200"),
+        ["minimum of query.page_size changed: 10 → 20"]
+    );
+    let (text, _) = spec_with_imports();
+    let spec = spec::parse(&text).unwrap();
+    let page_size = &op(&spec, "/goodlife/v1/hermes/trade/order/query/", "get")["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "page_size")
+        .unwrap()["schema"];
+    assert_eq!(
+        (&page_size["maximum"], &page_size["minimum"]),
+        (&200.into(), &10.into())
+    );
+}
+
+#[test]
+fn either_qps_figure_of_a_page_is_accepted() {
+    let (text, _) = spec_with_imports();
+    let p = page::read(&read("docs/pages/trade_order_query.txt"));
+    assert!(
+        text.contains("      x-douyin-qps: 20\n"),
+        "the draft has 使用限制's figure"
+    );
+    for (figure, expected) in [
+        ("20", Vec::<String>::new()),
+        ("500", Vec::new()),
+        ("300", vec!["x-douyin-qps changed: 300 → 20".to_string()]),
+    ] {
+        let t = text.replacen(
+            "      x-douyin-qps: 20\n",
+            &format!("      x-douyin-qps: {figure}\n"),
+            1,
+        );
+        let r = check::check(
+            &p,
+            &spec::parse(&t).unwrap(),
+            "docs/pages/trade_order_query.txt",
+        );
+        assert_eq!(r.differences, expected, "{figure}");
+    }
+}
