@@ -921,3 +921,40 @@ fn either_qps_figure_of_a_page_is_accepted() {
         assert_eq!(r.differences, expected, "{figure}");
     }
 }
+
+#[test]
+fn pages_without_an_operation_are_read_and_refused() {
+    let spec = spec::parse(&real_spec_text()).unwrap();
+    for (file, kind) in OTHERS {
+        let p = page::read(&read(file));
+        assert!(!p.has_operation(), "{file}");
+        let why = import::refusal(&p, &import::Context::default()).unwrap();
+        let status = check::check(&p, &spec, file).status;
+        match *kind {
+            "callback" => {
+                assert!(p.callback, "{file}");
+                assert_eq!(p.method, "POST", "{file}");
+                assert!(
+                    why.starts_with("a callback page: Douyin sends POST"),
+                    "{why}"
+                );
+                assert_eq!(status, check::Status::Callback, "{file}");
+            }
+            _ => {
+                assert_eq!((p.method.as_str(), p.url.as_str()), ("", ""), "{file}");
+                assert!(
+                    why.starts_with("no HTTP method and path: a rules page"),
+                    "{why}"
+                );
+                assert_eq!(status, check::Status::Rules, "{file}");
+            }
+        }
+    }
+    let spi = page::read(&read("docs/pages/spi_tripartite_code_create.txt"));
+    assert_eq!(
+        (spi.title.as_str(), spi.permission.as_str()),
+        ("发券", "三方码发布")
+    );
+    assert_eq!(spi.other_response_examples.len(), 3);
+    assert_eq!(spi.response_example.unwrap()["data"]["result"], 0);
+}
