@@ -744,9 +744,14 @@ fn check_basic_info(page: &Page, spec: &Value, op: &Operation<'_>, out: &mut Dif
         out.push(format!("scope changed: {scope} → {}", page.scope));
     }
     let permission = op.op["x-douyin-permission"].as_str().unwrap_or_default();
-    if page.permission_lines.is_empty() {
-        if !permission.is_empty() {
-            out.note("permission not checked: the page's 权限要求 cell is empty".into());
+    if page.permission.is_empty() {
+        if !permission.is_empty() && !page.permission_lines.iter().any(|l| l == permission) {
+            out.note(if page.permission_lines.is_empty() {
+                "permission not checked: the page's 权限要求 cell is empty".to_string()
+            } else {
+                "permission not checked: the page's 权限要求 cell only says how to apply"
+                    .to_string()
+            });
         }
     } else if permission != page.permission
         && !page.permission_lines.iter().any(|l| l == permission)

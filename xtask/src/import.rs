@@ -766,6 +766,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn envelopes_from_top_level_fields() {
+        assert_eq!(envelope(&["data", "extra"]), Some("goodlife"));
+        assert_eq!(envelope(&["BaseResp", "data", "extra"]), Some("base_resp"));
+        assert_eq!(
+            envelope(&["err_no", "err_msg", "log_id", "data"]),
+            Some("err_no")
+        );
+        assert_eq!(envelope(&["data", "message"]), None);
+    }
+
+    #[test]
     fn operation_ids_from_paths() {
         assert_eq!(
             operation_id("/goodlife/v1/comprehensive/trade/query/order/"),

@@ -214,7 +214,9 @@ pub struct Page {
     pub scope_cut: bool,
     /// 1-based line of the `Scope` row (0 when the page has none).
     pub scope_line: usize,
-    /// The `权限要求` cell's first line (the `申请权限` cell when that row is given).
+    /// The permission the page names: the `申请权限` cell when that row is given,
+    /// else the `权限要求` cell's first line that is not an instruction
+    /// (`需要申请权限 ,路径:…`); empty when it names none.
     pub permission: String,
     /// Every line of the `权限要求` and `申请权限` cells.
     pub permission_lines: Vec<String>,
@@ -475,6 +477,20 @@ mod tests {
         );
         assert_eq!((p.path.as_str(), p.method.as_str()), ("/p/", "GET"));
         assert_eq!((p.scope.as_str(), p.permission.as_str()), ("s.a", ""));
+        assert_eq!(p.unplaced, []);
+    }
+
+    #[test]
+    fn keys_with_colons_and_instruction_only_permissions() {
+        let p = read(
+            "T\n基本信息\n名称描述\nHTTP URL：\nhttps://h/p/\nHTTP Method:\nget\nScope | a.b |\n权限要求\n• 需要申请权限 ,路径:控制台\n",
+        );
+        assert_eq!(
+            (p.path.as_str(), p.method.as_str(), p.scope.as_str()),
+            ("/p/", "GET", "a.b")
+        );
+        assert_eq!(p.permission, "");
+        assert_eq!(p.permission_lines, ["需要申请权限 ,路径:控制台"]);
         assert_eq!(p.unplaced, []);
     }
 

@@ -226,7 +226,8 @@ const PAGES: &[Expect] = &[
         path: "/goodlife/v1/trade/order/query/",
         path_for_import: "",
         scope: "life.capacity.order.query",
-        permission: "需要申请权限 ,路径:抖音开放平台-开发者平台/服务商平台>控制台>应用详情>解决方案",
+        // The 权限要求 cell only says how to apply: it names no permission.
+        permission: "",
         qps: Some(20),
         // Cut in the content-type description: no query parameters shown.
         params: &[ACCESS, CONTENT],
@@ -408,6 +409,10 @@ fn details_of_the_new_layouts() {
 
     let trade = page::read(&read("docs/pages/trade_order_query.txt"));
     assert_eq!(trade.qps_figures, [(500, 50), (20, 67)]);
+    assert_eq!(
+        trade.permission_lines,
+        ["需要申请权限 ,路径:抖音开放平台-开发者平台/服务商平台>控制台>应用详情>解决方案"]
+    );
     assert_eq!(
         trade.lacks(),
         [

@@ -287,7 +287,7 @@ impl Reader {
             if c.iter().all(|x| x.chars().all(|ch| ch == '-' || ch == ':')) {
                 return; // `---|---|` or a lone `|` (an empty cell).
             }
-            let key = c[0].as_str();
+            let key = c[0].trim_end_matches([':', '：']).trim();
             let Some(k) = BASIC_KEYS.iter().find(|k| **k == key) else {
                 if self.basic_key.is_none() && self.page.url_line > 0 {
                     self.page.notes.push(line.to_string());
@@ -301,7 +301,8 @@ impl Reader {
             self.basic_value(k, &value, n);
             return;
         }
-        if let Some(k) = BASIC_KEYS.iter().find(|k| **k == line) {
+        let bare = line.trim_end_matches([':', '：']).trim_end();
+        if let Some(k) = BASIC_KEYS.iter().find(|k| **k == bare) {
             if self.page.layout == Layout::Seed {
                 self.page.layout = Layout::Newer;
             }
@@ -354,7 +355,11 @@ impl Reader {
             _ => {
                 let v = value.trim_start_matches(['•', '-']).trim();
                 if !v.is_empty() {
-                    if self.page.permission.is_empty() {
+                    // `需要申请权限 ,路径:…` tells how to get it; it names no permission.
+                    let instruction = v.starts_with("需要")
+                        || v.starts_with(|c: char| c.is_ascii_digit())
+                        || v.starts_with('<');
+                    if self.page.permission.is_empty() && !instruction {
                         self.page.permission = v.to_string();
                     }
                     self.page.permission_lines.push(v.to_string());
