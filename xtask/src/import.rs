@@ -410,6 +410,20 @@ pub fn draft_with(page: &Page, file: &str, ctx: &Context) -> Draft {
         todos.push(format!("line {} not read ({}): {}", u.line, u.why, u.text));
     }
 
+    if let Some(p) = &ctx.path
+        && !page.has_operation()
+    {
+        todos.push(format!(
+            "the path {p} was given with --path: the page shows none; check it"
+        ));
+    }
+    if let Some(m) = &ctx.method
+        && page.method.is_empty()
+    {
+        todos.push(format!(
+            "the method {m} was given with --method: the page shows none; check it"
+        ));
+    }
     let title = if page.title.is_empty() {
         todos.push("x-douyin-doc.title: the page shows no title".into());
         "TODO".to_string()
@@ -465,9 +479,19 @@ pub fn draft_with(page: &Page, file: &str, ctx: &Context) -> Draft {
     let mut parameters = Vec::new();
     for h in &page.headers {
         let mut desc = description(h);
-        if !h.required_known {
+        let standard = h.name.eq_ignore_ascii_case("access-token")
+            || h.name.eq_ignore_ascii_case("content-type");
+        let mut h = h.clone();
+        if !h.required_known && standard {
+            // The OpenAPI call convention requires both on every call.
+            h.required = true;
+            desc = format!(
+                "{desc} (TODO: the page leaves 必须 blank; required by the OpenAPI call convention)"
+            );
+        } else if !h.required_known {
             desc = format!("{desc} (TODO: the page does not say whether it is required)");
         }
+        let h = &h;
         let ty = if h.ty.is_empty() {
             "String"
         } else {

@@ -620,6 +620,20 @@ fn drafts_carry_the_extensions() {
     assert_eq!(cancel["x-error-codes"], serde_json::json!([]));
     let verify = op(&spec, "/goodlife/v1/fulfilment/certificate/verify/", "post");
     assert_eq!(verify["x-douyin-idempotency-key"], "verify_token");
+    // The page leaves 必须 blank; the call convention requires both headers.
+    let headers: Vec<(&str, bool)> = verify["x-douyin-headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["name"].as_str().unwrap(),
+                h["required"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(headers, [("content-type", true), ("access-token", true)]);
+    assert_eq!(verify["x-douyin-scope"], "TODO");
     let get = op(&spec, "/goodlife/v1/fulfilment/certificate/get/", "get");
     assert_eq!(get["x-douyin-envelope"], "goodlife");
     assert_eq!(get["x-douyin-write"], Value::Null);
