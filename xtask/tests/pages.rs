@@ -977,3 +977,38 @@ fn pages_without_an_operation_are_read_and_refused() {
     assert_eq!(spi.other_response_examples.len(), 3);
     assert_eq!(spi.response_example.unwrap()["data"]["result"], 0);
 }
+
+#[test]
+fn pages_with_a_line_removed_or_garbled_never_panic() {
+    let real = spec::parse(&real_spec_text()).unwrap();
+    let ctx = import::Context::default();
+    for entry in std::fs::read_dir(xtask::root().join("docs/pages")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "txt") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..lines.len() {
+            for replacement in [
+                None,
+                Some("| | |"),
+                Some("{\"a\": [1,"),
+                Some("  • 接口说明"),
+            ] {
+                let mut l = lines.clone();
+                match replacement {
+                    None => {
+                        l.remove(i);
+                    }
+                    Some(r) => l[i] = r,
+                }
+                let p = page::read(&l.join("\n"));
+                let _ = check::check(&p, &real, "x.txt");
+                if import::refusal(&p, &ctx).is_none() {
+                    let _ = import::render(&import::draft_with(&p, "x.txt", &ctx), "x.txt");
+                }
+            }
+        }
+    }
+}
