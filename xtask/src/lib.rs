@@ -3,6 +3,7 @@
 //! * [`page`]: parser for the Douyin documentation pages kept in `docs/pages/`.
 //! * [`check`]: `docs-check`, the drift report between a page and the spec.
 //! * [`import`]: `docs-import`, a draft spec operation for a page.
+//! * [`spec_edit`]: `docs-import --write`, the draft merged into the spec's text.
 //! * [`surface`]: `api-surface`, the public API of the generated client, and the
 //!   JSON export of the spec.
 //! * [`lint`]: `lint`, the spec's own rules.
@@ -16,6 +17,7 @@ pub mod import;
 pub mod lint;
 pub mod page;
 pub mod spec;
+pub mod spec_edit;
 pub mod surface;
 
 use std::path::PathBuf;

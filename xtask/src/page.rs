@@ -1,13 +1,31 @@
-//! Parser for a Douyin documentation page saved as text (`docs/pages/*.txt`).
+//! Reader for a Douyin documentation page saved as text (`docs/pages/*.txt`).
 //!
-//! The format is what the Douyin Open Platform page looks like when copied as
-//! text: a title, a `基本信息` table (`HTTP URL | … |`, `HTTP Method | … |`,
-//! `Scope | … |`, `权限要求 | … |`), the request parameters (`请求头`, then
-//! `Query…`/`Body…`/`Path…` sections of `name必填Type` / `nameType` lines, each
-//! followed by its description lines), a `请求示例` curl line, the response
-//! fields (`响应参数`), a one-line JSON `响应示例` and the `错误码` table.
+//! Douyin publishes three layouts, all read here:
+//! * [`Layout::Seed`]: a title line, a `基本信息` table of `name | value |` rows,
+//!   parameters as `name必填Type` / `nameType` lines followed by their
+//!   description lines, a curl `请求示例`, `响应参数`, a JSON `响应示例` and a
+//!   `HTTP 状态码 | 错误码 | …` table.
+//! * [`Layout::Newer`]: the site's left menu first (`  • …` lines, the last one
+//!   is the title), then a `名称描述` table whose cells each sit on their own
+//!   line (`HTTP URL`, then the URL on the next line), then parameters as in
+//!   the seed layout.
+//! * [`Layout::Older`]: tables of `参数名称 / 参数类型 / 参数描述 / 必需`
+//!   columns with one cell per line (empty cells left out).
+//!
+//! [`read`] never fails: lines it cannot place are listed in
+//! [`Page::unplaced`], malformed lines in [`Page::problems`], and a page
+//! saved only up to a point is marked [`Page::cut`]. [`parse`] is the strict
+//! form for complete pages.
 
 use serde_json::Value;
+
+mod curl;
+pub mod json;
+mod lines;
+mod reader;
+
+pub use curl::split_url;
+pub use lines::{param_line, qps_in};
 
 /// The parameter and field types a page can show after a name.
 pub const PAGE_TYPES: &[&str] = &[
@@ -15,7 +33,7 @@ pub const PAGE_TYPES: &[&str] = &[
     "Float", "Array", "Enum", "Bool", "List", "Long", "Map",
 ];
 
-/// A page that failed to parse: the 1-based line and what was wrong.
+/// Lower-case type words of the older tables (`string`, `list`, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
     /// 1-based line number (0 when the problem is the whole page).
@@ -30,29 +48,94 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-/// One parameter (request) or field (response) line of a page.
+/// A line the reader could not place, and the section it sat in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplaced {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line, trimmed.
+    pub text: String,
+    /// Why it was not placed.
+    pub why: String,
+}
+
+/// The layout a page was published in (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// `name | value |` basic info, `name必填Type` parameter lines.
+    #[default]
+    Seed,
+    /// Left menu, then a `名称描述` table with one cell per line.
+    Newer,
+    /// `参数名称 / 参数类型 / 参数描述 / 必需` tables, one cell per line.
+    Older,
+}
+
+/// One parameter (request) or field (response) of a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Param {
     /// Wire name.
     pub name: String,
-    /// Page type (`String`, `Int64`, `Struct`, …).
+    /// Type as the page writes it (`String`, `Int64`, `Array<String>`, `list`, …);
+    /// empty when the page gives none.
     pub ty: String,
-    /// Marked `必填`.
+    /// Marked `必填` / `是`.
     pub required: bool,
+    /// The page states whether it is required (older tables may leave the cell empty).
+    pub required_known: bool,
     /// Description lines under it.
     pub description: Vec<String>,
     /// Text of a `示例:` line under it.
     pub example: Option<String>,
     /// The page collapsed its children (`展开子属性`).
     pub collapsed: bool,
+    /// It is on the last line of a cut page (its name, type or cells may be cut).
+    pub cut: bool,
     /// 1-based line of the parameter.
     pub line: usize,
 }
 
-/// One row of the `错误码` table.
+impl Param {
+    fn new(name: &str, ty: &str, required: Option<bool>, line: usize) -> Param {
+        Param {
+            name: name.to_string(),
+            ty: ty.to_string(),
+            required: required.unwrap_or(false),
+            required_known: required.is_some(),
+            description: Vec::new(),
+            example: None,
+            collapsed: false,
+            cut: false,
+            line,
+        }
+    }
+}
+
+impl Param {
+    /// The bounds its description states: (`最大为50`, `最大200`, `最多20个`,
+    /// `不超过100`; `最小传10`, `至少1`) as (max, min).
+    pub fn stated_limits(&self) -> (Option<i64>, Option<i64>) {
+        let text = self.description.join(" ");
+        let after = |words: &[&str]| {
+            words.iter().find_map(|w| {
+                let i = text.find(w)?;
+                let rest =
+                    text[i + w.len()..].trim_start_matches(['为', '传', '值', ' ', ':', '：']);
+                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+        };
+        (
+            after(&["最大", "最多", "不超过", "上限"]),
+            after(&["最小", "至少", "下限"]),
+        )
+    }
+}
+
+/// One row of an error-code table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorRow {
-    /// HTTP status column.
+    /// HTTP status column (200 when the table has none).
     pub status: u16,
     /// Douyin error code.
     pub code: i64,
@@ -73,31 +156,78 @@ pub struct RequestExample {
     pub path: String,
     /// Query string pairs of the example URL.
     pub query: Vec<(String, String)>,
-    /// The `--data` JSON body.
+    /// The `--data` JSON body (the complete part when cut).
     pub body: Option<Value>,
     /// 1-based line.
     pub line: usize,
 }
 
-/// A parsed documentation page.
+/// Where a page's content sits, in page order; used to say what a cut page lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Part {
+    /// `基本信息`.
+    BasicInfo,
+    /// `请求头`.
+    Headers,
+    /// `Path`, `Query`, `Body` of the request.
+    RequestParams,
+    /// `请求示例`.
+    RequestExample,
+    /// `响应参数`.
+    ResponseFields,
+    /// `响应示例`.
+    ResponseExample,
+    /// `错误码`.
+    Errors,
+}
+
+/// A page as read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {
-    /// The page title (first line).
+    /// The layout it was published in.
+    pub layout: Layout,
+    /// The page title (first line, or the menu's last item).
     pub title: String,
+    /// The site's left menu items (newer layouts).
+    pub menu: Vec<String>,
     /// Free text between the title and `基本信息`.
     pub intro: Vec<String>,
-    /// The `HTTP URL` row.
+    /// Free text of other sections after `基本信息`.
+    pub notes: Vec<String>,
+    /// The `HTTP URL` cell, as written.
     pub url: String,
-    /// Host of the URL (`open.douyin.com`).
+    /// Host of the URL (`open.douyin.com`; empty when the page gives a bare path).
     pub host: String,
-    /// Path of the URL (`/goodlife/v1/…/`).
+    /// Path of the URL (`/goodlife/v1/…/`); empty when the page gives none.
     pub path: String,
-    /// The `HTTP Method` row, upper case.
+    /// The URL is on the last line of a cut page and may be cut itself.
+    pub path_cut: bool,
+    /// The URL is the developer's (a webhook or SPI page: `地址由服务商提供`).
+    pub callback: bool,
+    /// 1-based line of the URL cell (0 when absent).
+    pub url_line: usize,
+    /// The `HTTP Method` cell, upper case.
     pub method: String,
-    /// The `Scope` row.
+    /// The `Scope` cell.
     pub scope: String,
-    /// The `权限要求` row.
+    /// The `Scope` cell is on the last line of a cut page.
+    pub scope_cut: bool,
+    /// 1-based line of the `Scope` row (0 when the page has none).
+    pub scope_line: usize,
+    /// The permission the page names: the `申请权限` cell when that row is given,
+    /// else the `权限要求` cell's first line that is not an instruction
+    /// (`需要申请权限 ,路径:…`); empty when it names none.
     pub permission: String,
+    /// Every line of the `权限要求` and `申请权限` cells.
+    pub permission_lines: Vec<String>,
+    /// `使用限制` lines other than the QPS one (`无` left out).
+    pub limits: Vec<String>,
+    /// `支持的最大QPS:200` of `使用限制` (else the `接口 SLA` table's figure).
+    pub qps: Option<u32>,
+    /// 1-based line of the QPS figure.
+    pub qps_line: usize,
+    /// Every QPS figure the page states, with its line.
+    pub qps_figures: Vec<(u32, usize)>,
     /// `请求头` lines.
     pub headers: Vec<Param>,
     /// `Query` section lines.
@@ -106,388 +236,163 @@ pub struct Page {
     pub path_params: Vec<Param>,
     /// Request `Body` section lines.
     pub body: Vec<Param>,
+    /// Other field tables (`content 内容` of a webhook), by heading.
+    pub tables: Vec<(String, Vec<Param>)>,
     /// The `请求示例`.
     pub request_example: Option<RequestExample>,
+    /// The request example stops early (command or body cut).
+    pub request_example_cut: bool,
     /// Top-level response fields (`响应参数`).
     pub response_fields: Vec<Param>,
-    /// The `响应示例` JSON.
+    /// The first `响应示例` JSON (the complete part when cut).
     pub response_example: Option<Value>,
+    /// The response example stops early.
+    pub response_example_cut: bool,
+    /// Further response examples (`发码中`, `发码成功`, …).
+    pub other_response_examples: Vec<Value>,
     /// 1-based line of the response example.
     pub response_example_line: usize,
-    /// The `错误码` rows, in page order.
+    /// The error-code rows, in page order.
     pub errors: Vec<ErrorRow>,
+    /// The page ends before its error table: only its top was saved.
+    pub cut: bool,
+    /// The parts the page shows, in page order.
+    pub parts: Vec<Part>,
+    /// 1-based number of the last non-empty line.
+    pub last_line: usize,
+    /// Lines that could not be placed.
+    pub unplaced: Vec<Unplaced>,
+    /// Malformed lines (a table row that is not one, JSON that is not JSON).
+    pub problems: Vec<ParseError>,
+    /// 1-based line of `基本信息` (0 when absent).
+    pub basic_info_line: usize,
+    /// Every integer of 4 or more digits in the page text (error codes named in prose).
+    pub numbers: Vec<i64>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Section {
-    Intro,
-    BasicInfo,
-    Request,
-    Headers,
-    Query,
-    PathParams,
-    Body,
-    RequestExample,
-    Response,
-    ResponseBody,
-    ResponseExample,
-    Errors,
-}
-
-/// UI text the page copy contains that carries no information.
-const NOISE: &[&str] = &[
-    "收藏",
-    "我的收藏接口说明",
-    "接口说明",
-    "暂无",
-    "切换单列布局",
-    "点击纠错",
-    "正常响应示例异常响应示例",
-    "正常响应示例",
-    "异常响应示例",
-];
-
-/// Splits `name必填Type` / `nameType` into (name, required, type).
-pub fn param_line(line: &str) -> Option<(String, bool, String)> {
-    for ty in PAGE_TYPES {
-        let Some(rest) = line.strip_suffix(ty) else {
-            continue;
-        };
-        let (name, required) = match rest.strip_suffix("必填") {
-            Some(n) => (n, true),
-            None => (rest, false),
-        };
-        let mut chars = name.chars();
-        let first_ok = chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-        if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
-            return Some((name.to_string(), required, ty.to_string()));
-        }
+impl Page {
+    /// The page has a method and a path: an operation.
+    pub fn has_operation(&self) -> bool {
+        !self.method.is_empty() && !self.path.is_empty() && !self.path_cut
     }
-    None
-}
 
-/// Table cells of `a | b | c |` (the trailing empty cell after the last `|` dropped).
-fn cells(line: &str) -> Vec<String> {
-    let mut cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
-    if cells.len() > 1 && cells.last().is_some_and(|c| c.is_empty()) {
-        cells.pop();
+    /// The page shows this part.
+    pub fn shows(&self, part: Part) -> bool {
+        self.parts.contains(&part)
     }
-    cells
-}
 
-/// Host and path of `https://host/path?query`.
-fn split_url(url: &str) -> (String, String, String) {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let (host, path_query) = if rest.starts_with('/') {
-        ("", rest)
-    } else {
-        match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        }
-    };
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    (host.to_string(), path.to_string(), query.to_string())
-}
+    /// The page is complete up to and including `part` (something after it is shown).
+    pub fn complete_through(&self, part: Part) -> bool {
+        !self.cut || self.parts.iter().any(|p| *p > part)
+    }
 
-/// Parses a page. `Err` names the first line that does not fit the format.
-pub fn parse(text: &str) -> Result<Page, ParseError> {
-    let mut page = Page::default();
-    let mut section = Section::Intro;
-    let mut basic_info_line = 0;
-    let mut json_lines: Vec<(usize, String)> = Vec::new();
-    let mut example_lines: Vec<(usize, String)> = Vec::new();
-    let mut error_header_seen = false;
+    /// The request parameters of one location are all on the page.
+    pub fn request_params_complete(&self) -> bool {
+        self.complete_through(Part::RequestParams)
+    }
 
-    for (i, raw) in text.lines().enumerate() {
-        let n = i + 1;
-        let line = raw.trim();
-        if n == 1 {
-            if line.is_empty() {
-                return Err(ParseError {
-                    line: 1,
-                    message: "the first line must be the page title".into(),
-                });
-            }
-            page.title = line.to_string();
-            continue;
+    /// The response fields are all on the page.
+    pub fn response_complete(&self) -> bool {
+        self.complete_through(Part::ResponseFields) && !self.response_example_cut
+    }
+
+    /// What the page lacks, one sentence each (empty for a complete page).
+    pub fn lacks(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.title.is_empty() {
+            out.push("no title (the menu's last item is a section name)".to_string());
         }
-        if line.is_empty() {
-            continue;
+        if self.method.is_empty() {
+            out.push("no HTTP Method".into());
         }
-        // Section markers.
-        let next = match line {
-            "基本信息" => Some(Section::BasicInfo),
-            "请求参数" => Some(Section::Request),
-            "请求头" => Some(Section::Headers),
-            "请求示例" => Some(Section::RequestExample),
-            "响应参数" => Some(Section::Response),
-            "响应示例" => Some(Section::ResponseExample),
-            "错误码" => Some(Section::Errors),
-            _ => None,
-        };
-        let next = next.or_else(|| {
-            let in_request = matches!(
-                section,
-                Section::Request
-                    | Section::Headers
-                    | Section::Query
-                    | Section::PathParams
-                    | Section::Body
-            );
-            let strip = |p: &str| {
-                line.strip_prefix(p)
-                    .is_some_and(|r| r.is_empty() || r == "展开全部子属性")
-            };
-            if strip("Body") {
-                if in_request {
-                    Some(Section::Body)
-                } else if section == Section::Response {
-                    Some(Section::ResponseBody)
-                } else {
-                    None
-                }
-            } else if in_request && strip("Query") {
-                Some(Section::Query)
-            } else if in_request && strip("Path") {
-                Some(Section::PathParams)
+        if self.callback {
+            out.push(format!(
+                "no path: the HTTP URL is the developer's ({})",
+                self.url
+            ));
+        } else if self.path_cut {
+            out.push(format!(
+                "the HTTP URL is cut at line {} ({})",
+                self.url_line, self.url
+            ));
+        } else if self.path.is_empty() {
+            out.push(if self.url_line > 0 {
+                "no path: the HTTP URL cell is empty".to_string()
             } else {
-                None
-            }
-        });
-        if let Some(s) = next {
-            if s == Section::BasicInfo {
-                basic_info_line = n;
-            }
-            section = s;
-            continue;
+                "no HTTP URL".to_string()
+            });
         }
-        if NOISE.contains(&line) {
-            continue;
+        if self.scope_cut {
+            out.push(format!("the Scope cell may be cut ({})", self.scope));
         }
-        match section {
-            Section::Intro => page.intro.push(line.to_string()),
-            Section::BasicInfo => {
-                let c = cells(line);
-                if c.len() < 2 {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!("expected a `name | value |` row, found {line:?}"),
-                    });
-                }
-                let value = c[1].clone();
-                match c[0].as_str() {
-                    "HTTP URL" => page.url = value,
-                    "HTTP Method" => page.method = value.to_ascii_uppercase(),
-                    "Scope" => page.scope = value,
-                    "权限要求" => page.permission = value,
-                    _ => {}
-                }
-            }
-            Section::Headers
-            | Section::Query
-            | Section::PathParams
-            | Section::Body
-            | Section::ResponseBody => {
-                let list = match section {
-                    Section::Headers => &mut page.headers,
-                    Section::Query => &mut page.query,
-                    Section::PathParams => &mut page.path_params,
-                    Section::Body => &mut page.body,
-                    _ => &mut page.response_fields,
-                };
-                if let Some((name, required, ty)) = param_line(line) {
-                    list.push(Param {
-                        name,
-                        ty,
-                        required,
-                        description: Vec::new(),
-                        example: None,
-                        collapsed: false,
-                        line: n,
-                    });
-                    continue;
-                }
-                let Some(last) = list.last_mut() else {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!(
-                            "expected a parameter line like `name必填String`, found {line:?}"
-                        ),
-                    });
-                };
-                if line == "展开子属性" {
-                    last.collapsed = true;
-                } else if let Some(ex) = line
-                    .strip_prefix("示例:")
-                    .or_else(|| line.strip_prefix("示例："))
-                {
-                    last.example = Some(ex.trim().to_string());
-                } else {
-                    last.description.push(line.to_string());
-                }
-            }
-            Section::Request | Section::Response => {
-                return Err(ParseError {
-                    line: n,
-                    message: format!("unexpected line {line:?} before the first parameter section"),
-                });
-            }
-            Section::RequestExample => example_lines.push((n, line.to_string())),
-            Section::ResponseExample => json_lines.push((n, line.to_string())),
-            Section::Errors => {
-                if !line.contains('|') {
-                    continue;
-                }
-                let c = cells(line);
-                if c.first().is_some_and(|h| h.starts_with("HTTP")) {
-                    error_header_seen = true;
-                    continue;
-                }
-                if c.iter().all(|x| x.chars().all(|ch| ch == '-' || ch == ':')) {
-                    continue;
-                }
-                if !error_header_seen {
-                    return Err(ParseError {
-                        line: n,
-                        message: "error row before the `HTTP 状态码 | 错误码 | …` header".into(),
-                    });
-                }
-                if c.len() < 3 || c.len() > 4 {
-                    return Err(ParseError {
-                        line: n,
-                        message: format!(
-                            "expected `status | code | message | advice |`, found {} cells",
-                            c.len()
-                        ),
-                    });
-                }
-                let status = c[0].parse::<u16>().map_err(|_| ParseError {
-                    line: n,
-                    message: format!("HTTP status {:?} is not a number", c[0]),
-                })?;
-                let code = c[1].parse::<i64>().map_err(|_| ParseError {
-                    line: n,
-                    message: format!("error code {:?} is not an integer", c[1]),
-                })?;
-                page.errors.push(ErrorRow {
-                    status,
-                    code,
-                    message: c[2].clone(),
-                    advice: c.get(3).cloned().unwrap_or_default(),
-                    line: n,
-                });
-            }
+        if !self.cut {
+            return out;
         }
+        let last = self.parts.last().copied();
+        let ended = |p: Part| last == Some(p);
+        if !self.request_params_complete() {
+            out.push(if ended(Part::Headers) {
+                "no query or body parameters: the page is cut in the request headers".into()
+            } else if ended(Part::RequestParams) {
+                "the request parameters are cut: later ones are missing".into()
+            } else {
+                "no request parameters: the page is cut before them".into()
+            });
+        }
+        if self.request_example.is_none() && !self.complete_through(Part::RequestExample) {
+            out.push("no request example: the page is cut before it".into());
+        } else if self.request_example_cut {
+            out.push("the request example is cut".into());
+        }
+        if self.response_fields.is_empty() && self.response_example.is_none() {
+            out.push("no response fields: the page is cut before them".into());
+        } else if self.response_example.is_none() {
+            out.push("no response example: the page is cut before it".into());
+        } else if self.response_example_cut {
+            out.push("no complete response tree: the example is cut (read up to the cut)".into());
+        }
+        out.push("no error table: the page is cut before 错误码".into());
+        out
     }
+}
 
+/// Reads a page; never fails (see [`Page::unplaced`] and [`Page::problems`]).
+pub fn read(text: &str) -> Page {
+    reader::read(text)
+}
+
+/// Strict reading for complete pages: `Err` names the first malformed line,
+/// or the missing title, URL or method.
+pub fn parse(text: &str) -> Result<Page, ParseError> {
+    let page = read(text);
+    if let Some(e) = page.problems.first() {
+        return Err(e.clone());
+    }
+    if page.title.is_empty() {
+        return Err(ParseError {
+            line: 1,
+            message: "the first line must be the page title".into(),
+        });
+    }
     if page.url.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
+            line: page.basic_info_line,
             message: "no `HTTP URL | … |` row in the 基本信息 table".into(),
         });
     }
     if page.method.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
+            line: page.basic_info_line,
             message: "no `HTTP Method | … |` row in the 基本信息 table".into(),
         });
     }
-    if !matches!(
-        page.method.as_str(),
-        "GET" | "POST" | "PUT" | "DELETE" | "PATCH"
-    ) {
+    if page.path.is_empty() {
         return Err(ParseError {
-            line: basic_info_line,
-            message: format!("unknown HTTP method {:?}", page.method),
-        });
-    }
-    let (host, path, _) = split_url(&page.url);
-    if !path.starts_with('/') || path.contains(char::is_whitespace) {
-        return Err(ParseError {
-            line: basic_info_line,
+            line: page.url_line,
             message: format!("HTTP URL {:?} has no path", page.url),
         });
     }
-    page.host = host;
-    page.path = path;
-
-    if let Some((n, _)) = json_lines.first() {
-        let joined: String = json_lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let v: Value = serde_json::from_str(&joined).map_err(|e| ParseError {
-            line: n + e.line() - 1,
-            message: format!("response example is not JSON: {e}"),
-        })?;
-        page.response_example = Some(v);
-        page.response_example_line = *n;
-    }
-    if let Some((n, _)) = example_lines.first() {
-        let joined: String = example_lines
-            .iter()
-            .map(|(_, l)| l.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        page.request_example = Some(parse_curl(&joined, *n)?);
-    }
     Ok(page)
-}
-
-/// Takes apart the page's curl line: `--request M 'URL'`, `--data '{…}'`.
-fn parse_curl(s: &str, line: usize) -> Result<RequestExample, ParseError> {
-    let mut ex = RequestExample {
-        line,
-        ..Default::default()
-    };
-    if let Some(rest) = s.split_once("--request ").map(|(_, r)| r) {
-        ex.method = rest
-            .split_whitespace()
-            .next()
-            .map(|m| m.to_ascii_uppercase());
-    }
-    // The URL: the first quoted text that starts with http or '/'. Pages do not
-    // always close the quote, so it ends at the first space, backslash or quote.
-    let url = s
-        .split('\'')
-        .map(str::trim_start)
-        .find(|p| p.starts_with("http") || p.starts_with('/'))
-        .map(|p| {
-            p.split(|c: char| c.is_whitespace() || c == '\\' || c == '\'')
-                .next()
-                .unwrap_or("")
-        })
-        .ok_or_else(|| ParseError {
-            line,
-            message: "request example has no quoted URL".into(),
-        })?;
-    let (_, path, query) = split_url(url);
-    ex.path = path;
-    ex.query = query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (k.to_string(), v.to_string())
-        })
-        .collect();
-    for flag in ["--data-raw '", "--data '", "-d '"] {
-        if let Some((_, rest)) = s.split_once(flag) {
-            let end = rest.rfind('\'').unwrap_or(rest.len());
-            let body: Value = serde_json::from_str(&rest[..end]).map_err(|e| ParseError {
-                line,
-                message: format!("request example body is not JSON: {e}"),
-            })?;
-            ex.body = Some(body);
-            break;
-        }
-    }
-    Ok(ex)
 }
 
 #[cfg(test)]
@@ -516,8 +421,24 @@ mod tests {
             param_line("page_dimensionEnum"),
             Some(("page_dimension".into(), false, "Enum".into()))
         );
+        assert_eq!(
+            param_line("codes必填Array<String>"),
+            Some(("codes".into(), true, "Array<String>".into()))
+        );
+        assert_eq!(
+            param_line("tagsList"),
+            Some(("tags".into(), false, "List".into()))
+        );
         assert_eq!(param_line("商户ID"), None);
         assert_eq!(param_line("String"), None);
+    }
+
+    #[test]
+    fn qps_figures() {
+        assert_eq!(qps_in("SLA:支持的最大QPS:200;"), Some(200));
+        assert_eq!(qps_in("SLA：支持的最大QPS：20；"), Some(20));
+        assert_eq!(qps_in("可承载最大qps"), None);
+        assert_eq!(qps_in("无"), None);
     }
 
     #[test]
@@ -550,17 +471,58 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_url_quote_in_curl() {
-        let ex = parse_curl(
-            "curl --location --request GET 'https://h/p/?a=1&b=x\\ --header 'x: y' \\",
-            7,
-        )
-        .unwrap();
-        assert_eq!(ex.method.as_deref(), Some("GET"));
-        assert_eq!(ex.path, "/p/");
-        assert_eq!(
-            ex.query,
-            vec![("a".into(), "1".into()), ("b".into(), "x".into())]
+    fn rows_beginning_with_a_bar_and_empty_cells() {
+        let p = read(
+            "T\n基本信息\n| HTTP URL | https://h/p/ |\n| HTTP Method | get |\n权限要求 |\n|\n| Scope | s.a |\n",
         );
+        assert_eq!((p.path.as_str(), p.method.as_str()), ("/p/", "GET"));
+        assert_eq!((p.scope.as_str(), p.permission.as_str()), ("s.a", ""));
+        assert_eq!(p.unplaced, []);
+    }
+
+    #[test]
+    fn keys_with_colons_and_instruction_only_permissions() {
+        let p = read(
+            "T\n基本信息\n名称描述\nHTTP URL：\nhttps://h/p/\nHTTP Method:\nget\nScope | a.b |\n权限要求\n• 需要申请权限 ,路径:控制台\n",
+        );
+        assert_eq!(
+            (p.path.as_str(), p.method.as_str(), p.scope.as_str()),
+            ("/p/", "GET", "a.b")
+        );
+        assert_eq!(p.permission, "");
+        assert_eq!(p.permission_lines, ["需要申请权限 ,路径:控制台"]);
+        assert_eq!(p.unplaced, []);
+    }
+
+    #[test]
+    fn cells_per_line_error_table() {
+        let p = read(
+            "T\n基本信息\n名称描述\nHTTP URL\nhttps://h/p/\nHTTP Method\nPOST\n错误码\nHTTP 状态码错误码错误码描述排查建议\n20010002\n参数错误\n检查参数\n20010003\nkey 不存在\n",
+        );
+        let rows: Vec<_> = p
+            .errors
+            .iter()
+            .map(|r| (r.status, r.code, r.message.as_str(), r.advice.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (200, 10002, "参数错误", "检查参数"),
+                (200, 10003, "key 不存在", "")
+            ]
+        );
+        assert_eq!(p.layout, Layout::Newer);
+    }
+
+    #[test]
+    fn every_truncation_reads_without_panic() {
+        let text = "抖音开放平台Logo\n  • a\n  • 标题\n    基本信息\n    名称描述\n    HTTP URL\n    https://h/p/\n    HTTP Method\n    POST\n    请求参数\n    Body 请求\n    参数名称\n    参数类型\n    参数描述\n    必需\n    a\n    string\n    说明\n    是\n    请求示例\n    curl --request POST 'https://h/p/' --data '{\"a\":\"x\"}'\n    响应示例\n    { \"data\": {\"a\": [1, 2]}, \"extra\": {} }\n    错误码\n    HTTP 状态码错误码错误码描述排查建议\n    20010002\n    参数错误\n";
+        for (i, _) in text.char_indices() {
+            let _ = read(&text[..i]);
+        }
+        let p = read(text);
+        assert_eq!(p.body[0].name, "a");
+        assert!(p.body[0].required && p.body[0].required_known);
+        assert!(!p.cut);
     }
 }

@@ -104,16 +104,43 @@ pub fn page_type(spec: &Value, schema: &Value) -> String {
     }
 }
 
-/// Page types that mean the same thing (`Boolean` = `Bool`, `Long` = `Int64`, …).
+/// Page types that mean the same thing (`Boolean` = `Bool`, `Long` = `Int64`,
+/// `Array<String>` = `List`, the older tables' `string` = `String`, …).
 pub fn normalize_page_type(t: &str) -> &str {
-    match t {
-        "Boolean" => "Bool",
-        "Long" => "Int64",
-        "Object" | "Map" => "Struct",
-        "Array" => "List",
-        "Number" => "Double",
-        other => other,
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("array<") || lower.starts_with("list<") {
+        return "List";
     }
+    if lower.starts_with("map<") {
+        return "Struct";
+    }
+    match lower.as_str() {
+        "string" => "String",
+        "bool" | "boolean" => "Bool",
+        "int64" | "long" | "int" | "integer" => "Int64",
+        "int32" => "Int32",
+        "int16" => "Int16",
+        "int8" => "Int8",
+        "object" | "map" | "struct" => "Struct",
+        "array" | "list" => "List",
+        "number" | "double" => "Double",
+        "float" => "Float",
+        "enum" => "Enum",
+        _ => t,
+    }
+}
+
+/// The item type of `Array<String>` / `List<Int64>` (normalized), if the page gives one.
+pub fn page_item_type(t: &str) -> Option<&'static str> {
+    let open = t.find('<')?;
+    let inner = t.get(open + 1..t.len().checked_sub(1)?)?;
+    let n = normalize_page_type(inner);
+    [
+        "String", "Bool", "Int64", "Int32", "Int16", "Int8", "Struct", "List", "Double", "Float",
+        "Enum",
+    ]
+    .into_iter()
+    .find(|k| *k == n)
 }
 
 /// The JSON kind of a value, in JSON-Schema words.
