@@ -53,6 +53,7 @@ mod dataset;
 mod faults;
 mod handlers;
 mod server;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ pub use clock::MockClock;
 pub use dataset::{DEFAULT_SEED, Dataset, Merchant, Poi, User, VoucherOrder};
 pub use faults::{Fault, Injection};
 pub use server::ReceivedRequest;
+pub use webhook::{DeliveryReport, WebhookSender};
 
 /// Well-known identifiers of the sandbox's dataset (the same for every seed).
 pub mod sample {
