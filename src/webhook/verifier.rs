@@ -31,8 +31,8 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// let body = br#"{"event":"life_trade_order_notify","client_key":"awkey","content":"{}","log_id":"L"}"#;
 /// let sig = webhook_signature(&SecretString::from("secret-1"), body);
 /// let mut headers = HeaderMap::new();
-/// headers.insert("X-Douyin-Signature", HeaderValue::from_str(&sig).unwrap());
-/// headers.insert("Msg-Id", HeaderValue::from_static("m-1"));
+/// headers.insert("x-douyin-signature", HeaderValue::from_str(&sig).unwrap());
+/// headers.insert("msg-id", HeaderValue::from_static("m-1"));
 ///
 /// let verified = verifier.verify(&headers, body)?;
 /// assert_eq!(verified.msg_id.as_deref(), Some("m-1"));
