@@ -153,10 +153,10 @@ fn webhook_every_single_byte_tampering_fails() {
         for flip in [0x01u8, 0x20, 0x80] {
             let mut t = body.clone();
             t[i] ^= flip;
-            assert!(
-                verifier.verify(&h, &t).is_err(),
-                "byte {i} ^ {flip:#x} was accepted"
-            );
+            let e = verifier
+                .verify(&h, &t)
+                .expect_err(&format!("byte {i} ^ {flip:#x} was accepted"));
+            assert_eq!(e.status(), 401, "byte {i} ^ {flip:#x}: {e:?}");
         }
     }
     // Re-serializing the JSON (same data, other bytes) breaks it too.
@@ -207,8 +207,19 @@ fn webhook_typed_errors() {
     assert_eq!(e, VerifyError::BodyTooLarge { limit: 4096 });
     assert_eq!(e.status(), 413);
 
+    // Not JSON: malformed if signed with our secret, else a bad signature.
+    assert_eq!(
+        verifier
+            .verify(&headers(&[("x-douyin-signature", &good)]), b"not json")
+            .unwrap_err(),
+        VerifyError::BadSignature
+    );
+    let signed_junk = webhook_signature(&secret(SECRET), b"not json");
     let e = verifier
-        .verify(&headers(&[("x-douyin-signature", &good)]), b"not json")
+        .verify(
+            &headers(&[("x-douyin-signature", &signed_junk)]),
+            b"not json",
+        )
         .unwrap_err();
     assert!(matches!(e, VerifyError::MalformedBody(_)));
     assert_eq!(e.status(), 400);

@@ -86,6 +86,11 @@ impl WebhookVerifier {
     }
 
     /// Verifies one request: its headers and its raw body, exactly as received.
+    ///
+    /// Checks, in order: the body cap, the signature header's presence, the
+    /// envelope's `client_key`, the signature. A body that is not the JSON
+    /// envelope is [`VerifyError::MalformedBody`] only when it is signed with
+    /// a configured secret, [`VerifyError::BadSignature`] otherwise.
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<VerifiedWebhook, VerifyError> {
         let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
         let msg_id = headers
@@ -109,13 +114,23 @@ impl WebhookVerifier {
             });
         }
         let signature = signature.ok_or(VerifyError::MissingSignature(SIGNATURE_HEADER))?;
-        let envelope = Envelope::from_slice(body)?;
-        let authentic = if envelope.client_key.is_empty() {
-            // `verify_webhook` names no application: any configured secret will do.
+        let any_secret = || {
             // Every secret is tried, so the time taken does not tell which matched.
             self.apps.secrets().fold(false, |ok, s| {
                 signature_matches(&webhook_signature(s, body), signature) | ok
             })
+        };
+        let envelope = match Envelope::from_slice(body) {
+            Ok(envelope) => envelope,
+            // Not the envelope, so no client_key to pick the secret by: only a
+            // body signed with one of ours is called malformed; anything else is
+            // a bad signature.
+            Err(e) if any_secret() => return Err(e),
+            Err(_) => return Err(VerifyError::BadSignature),
+        };
+        let authentic = if envelope.client_key.is_empty() {
+            // `verify_webhook` names no application: any configured secret will do.
+            any_secret()
         } else {
             let secret = self.apps.get(&envelope.client_key).ok_or_else(|| {
                 VerifyError::UnknownClientKey {
