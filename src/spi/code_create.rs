@@ -1,5 +1,5 @@
 //! 发券 (issue codes for a third-party voucher): the SPI call Douyin makes
-//! after a user buys, and the answer it expects (`docs/pages/spi_tripartite_code_create.txt`).
+//! after a user buys, and the answer it expects (`docs/pages/receiving/spi_tripartite_code_create.txt`).
 //!
 //! Douyin retries the call (10 s, 30 s, 60 s, 120 s, 120 s, 240 s) while the
 //! answer's `error_code` is not 0 or does not come within 8 s, so the handler
