@@ -185,11 +185,7 @@ fn webhook_typed_errors() {
     assert_eq!(e, VerifyError::BadSignature);
     assert_eq!(e.status(), 401);
 
-    let stranger = body
-        .iter()
-        .copied()
-        .collect::<Vec<u8>>()
-        .replace_key("awstranger000");
+    let stranger = body.clone().replace_key("awstranger000");
     let sig = webhook_signature(&secret(SECRET), &stranger);
     assert_eq!(
         verifier
