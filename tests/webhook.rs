@@ -126,7 +126,7 @@ fn webhook_verifies_and_decodes_the_typed_event() {
     let body = notify_body();
     let sig = webhook_signature(&secret(SECRET), &body);
     let h = headers(&[("x-douyin-signature", &sig), ("msg-id", "msg-1")]);
-    let v = webhook_verifier().verify(&h, &body).unwrap();
+    let v = webhook_verifier().check(&h, &body).unwrap();
     assert_eq!(v.msg_id.as_deref(), Some("msg-1"));
     assert_eq!(v.envelope.client_key, KEY);
     assert_eq!(v.envelope.log_id.as_deref(), Some("2022"));
@@ -154,7 +154,7 @@ fn webhook_every_single_byte_tampering_fails() {
             let mut t = body.clone();
             t[i] ^= flip;
             let e = verifier
-                .verify(&h, &t)
+                .check(&h, &t)
                 .expect_err(&format!("byte {i} ^ {flip:#x} was accepted"));
             assert_eq!(e.status(), 401, "byte {i} ^ {flip:#x}: {e:?}");
         }
@@ -163,7 +163,7 @@ fn webhook_every_single_byte_tampering_fails() {
     let reserialized =
         serde_json::to_vec(&serde_json::from_slice::<serde_json::Value>(&body).unwrap()).unwrap();
     assert_eq!(
-        verifier.verify(&h, &reserialized).unwrap_err(),
+        verifier.check(&h, &reserialized).unwrap_err(),
         VerifyError::BadSignature
     );
 }
@@ -175,12 +175,12 @@ fn webhook_typed_errors() {
     let good = webhook_signature(&secret(SECRET), &body);
 
     assert_eq!(
-        verifier.verify(&HeaderMap::new(), &body).unwrap_err(),
+        verifier.check(&HeaderMap::new(), &body).unwrap_err(),
         VerifyError::MissingSignature("x-douyin-signature")
     );
     let wrong_secret = webhook_signature(&secret("other-secret"), &body);
     let e = verifier
-        .verify(&headers(&[("x-douyin-signature", &wrong_secret)]), &body)
+        .check(&headers(&[("x-douyin-signature", &wrong_secret)]), &body)
         .unwrap_err();
     assert_eq!(e, VerifyError::BadSignature);
     assert_eq!(e.status(), 401);
@@ -189,7 +189,7 @@ fn webhook_typed_errors() {
     let sig = webhook_signature(&secret(SECRET), &stranger);
     assert_eq!(
         verifier
-            .verify(&headers(&[("x-douyin-signature", &sig)]), &stranger)
+            .check(&headers(&[("x-douyin-signature", &sig)]), &stranger)
             .unwrap_err(),
         VerifyError::UnknownClientKey {
             client_key: "awstranger000".into()
@@ -198,7 +198,7 @@ fn webhook_typed_errors() {
 
     let big = vec![b' '; 4097];
     let e = verifier
-        .verify(&headers(&[("x-douyin-signature", &good)]), &big)
+        .check(&headers(&[("x-douyin-signature", &good)]), &big)
         .unwrap_err();
     assert_eq!(e, VerifyError::BodyTooLarge { limit: 4096 });
     assert_eq!(e.status(), 413);
@@ -206,13 +206,13 @@ fn webhook_typed_errors() {
     // Not JSON: malformed if signed with our secret, else a bad signature.
     assert_eq!(
         verifier
-            .verify(&headers(&[("x-douyin-signature", &good)]), b"not json")
+            .check(&headers(&[("x-douyin-signature", &good)]), b"not json")
             .unwrap_err(),
         VerifyError::BadSignature
     );
     let signed_junk = webhook_signature(&secret(SECRET), b"not json");
     let e = verifier
-        .verify(
+        .check(
             &headers(&[("x-douyin-signature", &signed_junk)]),
             b"not json",
         )
@@ -251,7 +251,7 @@ fn webhook_unknown_event_passes_through_untouched() {
     .to_string();
     let sig = webhook_signature(&secret(SECRET), body.as_bytes());
     let v = webhook_verifier()
-        .verify(&headers(&[("x-douyin-signature", &sig)]), body.as_bytes())
+        .check(&headers(&[("x-douyin-signature", &sig)]), body.as_bytes())
         .unwrap();
     assert_eq!(
         v.event().unwrap(),
@@ -269,7 +269,7 @@ fn verify_webhook_challenge_is_echoed() {
         br#"{ "event": "verify_webhook", "client_key": "", "content": { "challenge": 12345 } }"#;
     let sig = webhook_signature(&secret(SECRET), body);
     let v = webhook_verifier()
-        .verify(&headers(&[("x-douyin-signature", &sig)]), body)
+        .check(&headers(&[("x-douyin-signature", &sig)]), body)
         .unwrap();
     assert_eq!(
         v.challenge_response().as_deref(),
@@ -279,7 +279,7 @@ fn verify_webhook_challenge_is_echoed() {
     let sig = webhook_signature(&secret("nobody's"), body);
     assert_eq!(
         webhook_verifier()
-            .verify(&headers(&[("x-douyin-signature", &sig)]), body)
+            .check(&headers(&[("x-douyin-signature", &sig)]), body)
             .unwrap_err(),
         VerifyError::BadSignature
     );
@@ -307,7 +307,7 @@ fn hostile_inputs_never_panic() {
                 h.insert("x-douyin-signature", v.clone());
                 h.insert("x-life-sign", v);
             }
-            if let Ok(v) = verifier.verify(&h, body) {
+            if let Ok(v) = verifier.check(&h, body) {
                 let _ = v.event();
             }
             for q in [
@@ -318,7 +318,7 @@ fn hostile_inputs_never_panic() {
                 "client_key=a&timestamp=x",
                 "=&==",
             ] {
-                let _ = spi.verify("POST", q, &h, body);
+                let _ = spi.check("POST", q, &h, body);
             }
         }
     }
@@ -348,7 +348,7 @@ fn spi_verifies_and_exposes_the_call() {
     let clock = clock_at_ms(TS_MS);
     let body = "{\"order_id\":\"1069\",\"备注\":\"x y\"}".as_bytes();
     let (query, h) = spi_call("xxxxxx", "yyyyyy", TS_MS, body);
-    let call = spi_at(&clock).verify("POST", &query, &h, body).unwrap();
+    let call = spi_at(&clock).check("POST", &query, &h, body).unwrap();
     assert_eq!(call.client_key, "xxxxxx");
     assert_eq!(call.timestamp_ms, TS_MS as i64);
     assert_eq!(call.param("sign"), Some("legacy"));
@@ -367,30 +367,30 @@ fn spi_every_single_byte_tampering_fails() {
     let verifier = spi_at(&clock);
     let body = "{\"a\": \"券\"}".as_bytes();
     let (query, h) = spi_call("xxxxxx", "yyyyyy", TS_MS, body);
-    verifier.verify("POST", &query, &h, body).unwrap();
+    verifier.check("POST", &query, &h, body).unwrap();
     for i in 0..body.len() {
         let mut t = body.to_vec();
         t[i] ^= 0x01;
         assert!(
-            verifier.verify("POST", &query, &h, &t).is_err(),
+            verifier.check("POST", &query, &h, &t).is_err(),
             "body byte {i}"
         );
     }
     // Another parameter, a changed value, the body of a POST signed as a GET.
     let extra = format!("{query}&poi_id=1");
     assert_eq!(
-        verifier.verify("POST", &extra, &h, body).unwrap_err(),
+        verifier.check("POST", &extra, &h, body).unwrap_err(),
         VerifyError::BadSignature
     );
     assert!(
         verifier
-            .verify("POST", &query.replace("123", "124"), &h, body)
+            .check("POST", &query.replace("123", "124"), &h, body)
             .is_err()
     );
-    assert!(verifier.verify("GET", &query, &h, body).is_err());
+    assert!(verifier.check("GET", &query, &h, body).is_err());
     // `sign` in the URL is not signed: changing it changes nothing.
     let other_sign = query.replace("legacy", "anything");
-    verifier.verify("POST", &other_sign, &h, body).unwrap();
+    verifier.check("POST", &other_sign, &h, body).unwrap();
 }
 
 #[test]
@@ -400,11 +400,11 @@ fn spi_stale_and_future_timestamps_fail() {
     // Exactly at the edges of the 5-minute window: accepted.
     for now in [TS_MS - 300_000, TS_MS + 300_000] {
         spi_at(&clock_at_ms(now))
-            .verify("POST", &query, &h, body)
+            .check("POST", &query, &h, body)
             .unwrap();
     }
     let e = spi_at(&clock_at_ms(TS_MS + 300_001))
-        .verify("POST", &query, &h, body)
+        .check("POST", &query, &h, body)
         .unwrap_err();
     assert!(
         matches!(
@@ -418,7 +418,7 @@ fn spi_stale_and_future_timestamps_fail() {
     );
     assert_eq!(e.status(), 401);
     let e = spi_at(&clock_at_ms(TS_MS - 300_001))
-        .verify("POST", &query, &h, body)
+        .check("POST", &query, &h, body)
         .unwrap_err();
     assert!(
         matches!(
@@ -434,7 +434,7 @@ fn spi_stale_and_future_timestamps_fail() {
     let clock = clock_at_ms(TS_MS + 2_000);
     let narrow = spi_at(&clock).window(Duration::from_secs(1));
     assert!(matches!(
-        narrow.verify("POST", &query, &h, body),
+        narrow.check("POST", &query, &h, body),
         Err(VerifyError::StaleTimestamp { .. })
     ));
 }
@@ -446,13 +446,13 @@ fn spi_uses_the_urls_client_key_not_the_header() {
     // Migrated app: the URL names the old key, the header the new one.
     let (query, mut h) = spi_call("xxxxxx", "yyyyyy", TS_MS, body);
     h.insert("x-life-clientkey", HeaderValue::from_static("awmigrated"));
-    let call = spi_at(&clock).verify("POST", &query, &h, body).unwrap();
+    let call = spi_at(&clock).check("POST", &query, &h, body).unwrap();
     assert_eq!(call.client_key, "xxxxxx");
     assert_eq!(call.header_client_key.as_deref(), Some("awmigrated"));
     // Signed with the other app's secret: refused.
     let (query, h) = spi_call("xxxxxx", SECRET, TS_MS, body);
     assert_eq!(
-        spi_at(&clock).verify("POST", &query, &h, body).unwrap_err(),
+        spi_at(&clock).check("POST", &query, &h, body).unwrap_err(),
         VerifyError::BadSignature
     );
 }
@@ -463,34 +463,34 @@ fn spi_typed_errors() {
     let v = spi_at(&clock).max_body(8);
     let (query, h) = spi_call("xxxxxx", "yyyyyy", TS_MS, b"{}");
     assert_eq!(
-        v.verify("POST", &query, &HeaderMap::new(), b"{}")
+        v.check("POST", &query, &HeaderMap::new(), b"{}")
             .unwrap_err(),
         VerifyError::MissingSignature("x-life-sign")
     );
     assert_eq!(
-        v.verify("POST", &query, &h, b"123456789").unwrap_err(),
+        v.check("POST", &query, &h, b"123456789").unwrap_err(),
         VerifyError::BodyTooLarge { limit: 8 }
     );
     let (q, h2) = spi_call("awnobody", "yyyyyy", TS_MS, b"{}");
     assert_eq!(
-        v.verify("POST", &q, &h2, b"{}").unwrap_err(),
+        v.check("POST", &q, &h2, b"{}").unwrap_err(),
         VerifyError::UnknownClientKey {
             client_key: "awnobody".into()
         }
     );
     assert_eq!(
-        v.verify("POST", "timestamp=1", &h, b"{}").unwrap_err(),
+        v.check("POST", "timestamp=1", &h, b"{}").unwrap_err(),
         VerifyError::MissingParameter("client_key")
     );
     let no_ts = "client_key=xxxxxx";
     let sig = spi_signature(&secret("yyyyyy"), "POST", no_ts, b"{}").unwrap();
     assert_eq!(
-        v.verify("POST", no_ts, &headers(&[("x-life-sign", &sig)]), b"{}")
+        v.check("POST", no_ts, &headers(&[("x-life-sign", &sig)]), b"{}")
             .unwrap_err(),
         VerifyError::MissingParameter("timestamp")
     );
     assert_eq!(
-        v.verify("POST", "client_key=xxxxxx&client_key=b", &h, b"{}")
+        v.check("POST", "client_key=xxxxxx&client_key=b", &h, b"{}")
             .unwrap_err(),
         VerifyError::InvalidParameter("query")
     );

@@ -24,12 +24,12 @@
 //! let mut headers = HeaderMap::new();
 //! headers.insert("x-life-sign", HeaderValue::from_str(&sig).unwrap());
 //!
-//! let call = verifier.verify("POST", query, &headers, body)?;
+//! let call = verifier.check("POST", query, &headers, body)?;
 //! assert_eq!(call.client_key, "xxxxxx");
 //!
 //! clock.advance(Duration::from_secs(301)); // past the 5-minute window
 //! assert!(matches!(
-//!     verifier.verify("POST", query, &headers, body),
+//!     verifier.check("POST", query, &headers, body),
 //!     Err(VerifyError::StaleTimestamp { .. })
 //! ));
 //! # Ok::<(), VerifyError>(())
@@ -125,7 +125,7 @@ impl SpiVerifier {
 
     /// Verifies one call: its HTTP method, the raw URL query string (without
     /// `?`), its headers and its raw body, exactly as received.
-    pub fn verify(
+    pub fn check(
         &self,
         method: &str,
         query: &str,
@@ -134,12 +134,12 @@ impl SpiVerifier {
     ) -> Result<VerifiedSpi, VerifyError> {
         let sign = headers.get(SIGN_HEADER).map(|v| v.as_bytes());
         let header_key = headers.get(CLIENT_KEY_HEADER).and_then(|v| v.to_str().ok());
-        self.verify_parts(method, query, sign, header_key, body)
+        self.check_parts(method, query, sign, header_key, body)
     }
 
-    /// [`verify`](Self::verify) for frameworks without `http::HeaderMap`: the
+    /// [`check`](Self::check) for frameworks without `http::HeaderMap`: the
     /// `x-life-sign` and `x-life-clientkey` header values.
-    pub fn verify_parts(
+    pub fn check_parts(
         &self,
         method: &str,
         query: &str,

@@ -121,7 +121,7 @@ where
         }
         let (parts, body) = req.into_parts();
         let body = read_capped(body, limit).await.map_err(Rejection)?;
-        let verified = verifier.verify(&parts.headers, &body).map_err(Rejection)?;
+        let verified = verifier.check(&parts.headers, &body).map_err(Rejection)?;
         let event = verified.event().map_err(Rejection)?;
         Ok(Webhook { verified, event })
     }
@@ -143,7 +143,7 @@ where
         let (parts, body) = req.into_parts();
         let body = read_capped(body, limit).await.map_err(Rejection)?;
         let verified = verifier
-            .verify(
+            .check(
                 parts.method.as_str(),
                 parts.uri.query().unwrap_or(""),
                 &parts.headers,

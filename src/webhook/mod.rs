@@ -23,7 +23,7 @@
 //! use reqwest::header::HeaderMap;
 //!
 //! fn handle(verifier: &WebhookVerifier, seen: &MemoryDedup, headers: &HeaderMap, body: &[u8]) -> (u16, String) {
-//!     let verified = match verifier.verify(headers, body) {
+//!     let verified = match verifier.check(headers, body) {
 //!         Ok(v) => v,
 //!         Err(e) => return (e.status(), String::new()), // say nothing more
 //!     };

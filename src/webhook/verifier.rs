@@ -34,13 +34,13 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 /// headers.insert("x-douyin-signature", HeaderValue::from_str(&sig).unwrap());
 /// headers.insert("msg-id", HeaderValue::from_static("m-1"));
 ///
-/// let verified = verifier.verify(&headers, body)?;
+/// let verified = verifier.check(&headers, body)?;
 /// assert_eq!(verified.msg_id.as_deref(), Some("m-1"));
 /// assert!(matches!(verified.event()?, Event::Unknown { .. }));
 ///
 /// let mut tampered = body.to_vec();
 /// tampered[10] ^= 1;
-/// assert!(verifier.verify(&headers, &tampered).is_err());
+/// assert!(verifier.check(&headers, &tampered).is_err());
 /// # Ok::<(), douyin_goodlife::webhook::VerifyError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -91,18 +91,18 @@ impl WebhookVerifier {
     /// envelope's `client_key`, the signature. A body that is not the JSON
     /// envelope is [`VerifyError::MalformedBody`] only when it is signed with
     /// a configured secret, [`VerifyError::BadSignature`] otherwise.
-    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<VerifiedWebhook, VerifyError> {
+    pub fn check(&self, headers: &HeaderMap, body: &[u8]) -> Result<VerifiedWebhook, VerifyError> {
         let signature = headers.get(SIGNATURE_HEADER).map(|v| v.as_bytes());
         let msg_id = headers
             .get(MSG_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        self.verify_parts(signature, msg_id, body)
+        self.check_parts(signature, msg_id, body)
     }
 
-    /// [`verify`](Self::verify) for frameworks without `http::HeaderMap`: the
+    /// [`check`](Self::check) for frameworks without `http::HeaderMap`: the
     /// `X-Douyin-Signature` and `Msg-Id` header values, and the raw body.
-    pub fn verify_parts(
+    pub fn check_parts(
         &self,
         signature: Option<&[u8]>,
         msg_id: Option<String>,
