@@ -6,8 +6,11 @@
 //! - SPI calls, newer rule (`x-life-sign`): lowercase hex of `sha256(str1)`, where
 //!   `str1` is the client secret, then every URL parameter but `sign` as
 //!   `key=value` sorted by key, then for a POST `http_body=<raw body>` last, all
-//!   joined with `&`. Keys and values are signed URL-decoded, as the platform's
-//!   Go demo reads them (`r.URL.Query()`).
+//!   joined with `&`. Keys and values are signed URL-decoded: the page (cut
+//!   before its Go and Java demos) says `key=value` of the URL parameters, and
+//!   a parameter's value is its decoded text, as Go's `URL.Query()` or a Java
+//!   servlet's `getParameter` returns it. An encoding that does not decode
+//!   (a bad `%XX`, not UTF-8) or a repeated key is refused.
 //!
 //! ```
 //! use douyin_goodlife::webhook::signature::{spi_signature, webhook_signature};
