@@ -196,6 +196,11 @@ async fn delivery_typed_event_duplicate_and_tampering() {
 
     // The handler ran for the two good deliveries only (it sends before answering).
     assert!(h.seen.try_recv().is_err());
+
+    // Only what it sent can be redelivered; the secret never shows.
+    assert!(h.sender.redeliver("never-sent").await.is_err());
+    let shown = format!("{:?}", h.sender);
+    assert!(shown.contains(KEY) && !shown.contains(SECRET), "{shown}");
 }
 
 #[tokio::test]
