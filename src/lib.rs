@@ -51,10 +51,12 @@ mod response;
 mod retry;
 mod secret;
 pub mod spec;
+pub mod spi;
 pub mod time;
 mod token;
 mod token_store;
 pub mod validate;
+pub mod webhook;
 
 #[allow(clippy::all, missing_docs, unused, unreachable_pub, rustdoc::all)]
 mod generated {

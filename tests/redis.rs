@@ -420,3 +420,43 @@ async fn four_processes_share_one_token() {
         .unwrap();
     assert_eq!(lock, None);
 }
+
+/// `RedisDedup`: two processes' worth of stores share the ids through
+/// `SET NX PX`: each Msg-Id is first seen exactly once, until the TTL.
+#[tokio::test]
+async fn redis_msg_id_dedup_across_stores() {
+    use douyin_goodlife::webhook::{MsgDedup, RedisDedup};
+
+    let Some(server) = start_redis() else { return };
+    let a = RedisDedup::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("dedup-test");
+    let b = RedisDedup::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix("dedup-test")
+        .ttl(Duration::from_secs(30));
+    assert!(a.first_seen("msg-1").await.unwrap());
+    assert!(
+        !b.first_seen("msg-1").await.unwrap(),
+        "the other process sees a duplicate"
+    );
+    assert!(!a.first_seen("msg-1").await.unwrap());
+    assert!(b.first_seen("msg-2").await.unwrap());
+
+    let mut conn = redis_conn(&server).await;
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg("dedup-test:webhook_msg:msg-2")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(pttl > 0 && pttl <= 30_000, "PX set: {pttl}");
+
+    b.forget("msg-2").await.unwrap();
+    assert!(
+        a.first_seen("msg-2").await.unwrap(),
+        "forgotten: handled again"
+    );
+    assert!(!format!("{a:?}").contains("127.0.0.1"), "no URL in Debug");
+}

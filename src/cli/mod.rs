@@ -8,6 +8,7 @@
 mod demo;
 mod ops;
 mod query;
+mod sign;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -94,6 +95,8 @@ enum Command {
     },
     /// Run a tour of the SDK against the in-process sandbox: no account, no network.
     Demo,
+    /// Print the signature Douyin would send on a webhook or SPI call (one hex line).
+    Sign(sign::SignArgs),
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
@@ -171,6 +174,7 @@ async fn run(cli: Cli, matches: &ArgMatches) -> u8 {
         Command::Explain { code, json } => explain(*code, *json),
         Command::Mock { port, seed } => mock(*port, *seed).await,
         Command::Demo => demo::run().await,
+        Command::Sign(args) => sign::run(&cli, args),
     }
 }
 

@@ -56,6 +56,7 @@ mod faults;
 mod handlers;
 mod server;
 mod verification;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,6 +66,7 @@ pub use dataset::{DEFAULT_SEED, Dataset, Merchant, Poi, User, VoucherOrder};
 pub use faults::{Fault, Injection};
 pub use server::ReceivedRequest;
 pub use verification::ScannableCode;
+pub use webhook::{DeliveryReport, WebhookSender};
 
 /// Well-known identifiers of the sandbox's dataset (the same for every seed).
 pub mod sample {
