@@ -260,3 +260,85 @@ async fn spi_code_create_end_to_end() {
     assert_eq!(answer.status().as_u16(), 401);
     assert!(answer.bytes().await.unwrap().is_empty());
 }
+
+/// The sandbox itself calls back: a voucher verified and cancelled through the
+/// SDK reaches the axum receiver as two signed, typed webhooks; a redelivery
+/// is caught by the dedup.
+#[tokio::test]
+async fn the_sandbox_delivers_signed_webhooks_for_the_verification_flow() {
+    use douyin_goodlife::mock::{MockServer, sample};
+    use douyin_goodlife::requests::CertificatePrepareRequest;
+    use douyin_goodlife::{Client, types};
+
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let state = AppState {
+        webhooks: Arc::new(
+            WebhookVerifier::new().with_app(sample::CLIENT_KEY, sample::CLIENT_SECRET),
+        ),
+        spi: Arc::new(SpiVerifier::new().with_app(KEY, SECRET)),
+        dedup: MemoryDedup::new(),
+        seen: tx,
+    };
+    let app = Router::new()
+        .route("/hook", post(on_webhook))
+        .with_state(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let server = MockServer::builder()
+        .webhook_url(format!("http://{addr}/hook"))
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .access_token(server.issue_token())
+        .build()
+        .unwrap();
+    let code = server.scannable_codes().remove(0);
+    let prepared = client
+        .certificate_prepare(
+            CertificatePrepareRequest::new().with_encrypted_data(code.encrypted_data),
+        )
+        .await
+        .unwrap();
+    let p = serde_json::to_value(prepared.data()).unwrap();
+    let body: types::CertificateVerifyRequest = serde_json::from_value(json!({
+        "verify_token": p["verify_token"],
+        "poi_id": sample::POI_ID,
+        "encrypted_codes": [p["certificates"][0]["encrypted_code"]],
+    }))
+    .unwrap();
+    let verified = client.certificate_verify(body).await.unwrap();
+    let r = serde_json::to_value(verified.data()).unwrap()["verify_results"][0].clone();
+
+    let delivery = server.next_delivery().await.unwrap().unwrap();
+    assert_eq!(delivery.status, 200, "{}", delivery.response);
+    let (event, new) = seen.recv().await.unwrap();
+    assert!(new);
+    let Event::CertificateNotify(n) = event else {
+        panic!("not typed: {event:?}")
+    };
+    assert_eq!(n.action, CertificateAction::Verify);
+    assert_eq!(
+        Some(n.certificate.certificate_id.as_str()),
+        r["certificate_id"].as_str()
+    );
+
+    let cancel: types::CertificateCancelRequest = serde_json::from_value(
+        json!({"certificate_id": r["certificate_id"], "verify_id": r["verify_id"]}),
+    )
+    .unwrap();
+    client.certificate_cancel(cancel).await.unwrap();
+    server.next_delivery().await.unwrap().unwrap();
+    let (event, _) = seen.recv().await.unwrap();
+    let Event::CertificateNotify(n) = event else {
+        panic!("not typed: {event:?}")
+    };
+    assert_eq!(n.action, CertificateAction::VerifyCancel);
+
+    server.redeliver(&delivery.msg_id).await.unwrap();
+    let (_, new) = seen.recv().await.unwrap();
+    assert!(!new, "the redelivery is a duplicate");
+}

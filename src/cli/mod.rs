@@ -92,6 +92,12 @@ enum Command {
         /// Seed of the dataset.
         #[arg(long, default_value_t = douyin_goodlife::mock::DEFAULT_SEED)]
         seed: u64,
+        /// Deliver signed webhooks (a voucher verified or cancelled) to this URL.
+        #[arg(long, value_name = "URL")]
+        webhook_url: Option<String>,
+        /// Deliver every webhook twice, with the same Msg-Id (tests a receiver's de-duplication).
+        #[arg(long, requires = "webhook_url")]
+        webhook_repeat: bool,
     },
     /// Run a tour of the SDK against the in-process sandbox: no account, no network.
     Demo,
@@ -172,7 +178,12 @@ async fn run(cli: Cli, matches: &ArgMatches) -> u8 {
         Command::Certificates(args) => query::certificates(&cli, args).await,
         Command::Token => token(&cli).await,
         Command::Explain { code, json } => explain(*code, *json),
-        Command::Mock { port, seed } => mock(*port, *seed).await,
+        Command::Mock {
+            port,
+            seed,
+            webhook_url,
+            webhook_repeat,
+        } => mock(*port, *seed, webhook_url.clone(), *webhook_repeat).await,
         Command::Demo => demo::run().await,
         Command::Sign(args) => sign::run(&cli, args),
     }
@@ -390,8 +401,12 @@ fn explain(code: i64, json: bool) -> u8 {
     EXIT_OK
 }
 
-async fn mock(port: u16, seed: u64) -> u8 {
-    let server = match MockServer::builder().port(port).seed(seed).start().await {
+async fn mock(port: u16, seed: u64, webhook_url: Option<String>, repeat: bool) -> u8 {
+    let mut builder = MockServer::builder().port(port).seed(seed);
+    if let Some(url) = &webhook_url {
+        builder = builder.webhook_url(url);
+    }
+    let server = match builder.start().await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
@@ -438,6 +453,27 @@ async fn mock(port: u16, seed: u64) -> u8 {
             "  {} ({} voucher(s)): goodlife certificate-prepare --encrypted-data {}",
             code.title, code.vouchers, code.encrypted_data
         );
+    }
+    if let Some(url) = webhook_url {
+        eprintln!("Webhooks go to {url} (signed with the client secret above).");
+        loop {
+            match server.next_delivery().await {
+                Some(Ok(d)) => {
+                    eprintln!("webhook Msg-Id {} → HTTP {}", d.msg_id, d.status);
+                    if repeat {
+                        match server.redeliver(&d.msg_id).await {
+                            Ok(again) => eprintln!(
+                                "webhook Msg-Id {} (repeated) → HTTP {}",
+                                again.msg_id, again.status
+                            ),
+                            Err(e) => eprintln!("webhook repeat failed: {e}"),
+                        }
+                    }
+                }
+                Some(Err(e)) => eprintln!("webhook delivery failed: {e}"),
+                None => break,
+            }
+        }
     }
     std::future::pending::<()>().await;
     EXIT_OK

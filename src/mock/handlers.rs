@@ -94,6 +94,8 @@ pub(crate) struct State {
     salt: u64,
     /// The voucher verification flow (prepare → verify → get → cancel).
     pub verification: Mutex<super::verification::Verification>,
+    /// Where the flow's events go for webhook delivery, if anywhere.
+    pub events: Option<tokio::sync::mpsc::UnboundedSender<(String, Value)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -126,6 +128,7 @@ impl State {
             logid_seq: AtomicU64::new(0),
             salt,
             verification: Mutex::new(super::verification::Verification::seeded(dataset_seed)),
+            events: None,
         }
     }
 
@@ -153,6 +156,17 @@ impl State {
     pub(crate) fn reset_received(&self) {
         lock(&self.received).clear();
         *lock(&self.counts) = vec![0; Operation::ALL.len()];
+    }
+
+    /// Hands what the verification flow did to the webhook sender (or
+    /// forgets it when none is configured).
+    pub(crate) fn flush_events(&self) {
+        let events = lock(&self.verification).drain_events();
+        if let Some(tx) = &self.events {
+            for event in events {
+                let _ = tx.send(event);
+            }
+        }
     }
 
     // ---- identifiers -----------------------------------------------------

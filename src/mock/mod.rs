@@ -109,6 +109,7 @@ pub struct MockServerBuilder {
     clock: MockClock,
     client_key: String,
     client_secret: String,
+    webhook_url: Option<String>,
 }
 
 impl Default for MockServerBuilder {
@@ -119,6 +120,7 @@ impl Default for MockServerBuilder {
             clock: MockClock::system(),
             client_key: sample::CLIENT_KEY.into(),
             client_secret: sample::CLIENT_SECRET.into(),
+            webhook_url: None,
         }
     }
 }
@@ -155,19 +157,55 @@ impl MockServerBuilder {
         self
     }
 
+    /// Delivers signed webhooks to `url` for what happens in the sandbox (a
+    /// voucher verified or cancelled: `life_trade_certificate_notify`), signed
+    /// with the sandbox's client secret, each with a fresh `Msg-Id`; see
+    /// [`MockServer::next_delivery`] and [`MockServer::redeliver`].
+    pub fn webhook_url(mut self, url: impl Into<String>) -> Self {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
     /// Binds 127.0.0.1 and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let dataset = Dataset::for_seed(self.seed);
-        let state = Arc::new(handlers::State::new(
-            dataset,
-            self.clock,
-            self.client_key,
-            self.client_secret,
-        ));
+        let (events_tx, mut events_rx) =
+            tokio::sync::mpsc::unbounded_channel::<(String, serde_json::Value)>();
+        let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel();
+        let sender = self.webhook_url.map(|url| {
+            Arc::new(WebhookSender::new(
+                url,
+                self.client_key.clone(),
+                self.client_secret.clone(),
+            ))
+        });
+        let mut state =
+            handlers::State::new(dataset, self.clock, self.client_key, self.client_secret);
+        let mut tasks = Vec::new();
+        if let Some(sender) = &sender {
+            state.events = Some(events_tx);
+            let sender = sender.clone();
+            // One delivery at a time, in the order things happened.
+            tasks.push(tokio::spawn(async move {
+                while let Some((event, content)) = events_rx.recv().await {
+                    let report = sender.deliver(&event, content).await;
+                    if done_tx.send(report).is_err() {
+                        break;
+                    }
+                }
+            }));
+        }
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let addr = listener.local_addr()?;
-        let task = tokio::spawn(server::serve(listener, state.clone()));
-        Ok(MockServer { addr, state, task })
+        tasks.push(tokio::spawn(server::serve(listener, state.clone())));
+        Ok(MockServer {
+            addr,
+            state,
+            tasks,
+            webhook: sender,
+            deliveries: tokio::sync::Mutex::new(done_rx),
+        })
     }
 }
 
@@ -175,7 +213,11 @@ impl MockServerBuilder {
 pub struct MockServer {
     addr: SocketAddr,
     state: Arc<handlers::State>,
-    task: tokio::task::JoinHandle<()>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    webhook: Option<Arc<WebhookSender>>,
+    deliveries: tokio::sync::Mutex<
+        tokio::sync::mpsc::UnboundedReceiver<Result<DeliveryReport, crate::Error>>,
+    >,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -189,7 +231,9 @@ impl std::fmt::Debug for MockServer {
 
 impl Drop for MockServer {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -256,6 +300,25 @@ impl MockServer {
             .lock()
             .map(|v| v.scannable())
             .unwrap_or_default()
+    }
+
+    /// The next webhook delivery's report (in the order things happened),
+    /// waiting for it; `None` without [`MockServerBuilder::webhook_url`].
+    pub async fn next_delivery(&self) -> Option<Result<DeliveryReport, crate::Error>> {
+        self.webhook.as_ref()?;
+        self.deliveries.lock().await.recv().await
+    }
+
+    /// Delivers an earlier webhook again, byte for byte, with the same
+    /// `Msg-Id` (as Douyin does when a receiver timed out), so that a
+    /// receiver's de-duplication is tested.
+    pub async fn redeliver(&self, msg_id: &str) -> Result<DeliveryReport, crate::Error> {
+        match &self.webhook {
+            Some(sender) => sender.redeliver(msg_id).await,
+            None => Err(crate::Error::Config(
+                "the sandbox delivers no webhooks (MockServerBuilder::webhook_url)".into(),
+            )),
+        }
     }
 
     /// Removes every fault rule.

@@ -137,7 +137,11 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>) {
             });
             let service = hyper::service::service_fn(move |req| {
                 let (state, reset) = (state.clone(), reset.clone());
-                async move { Ok::<_, Infallible>(handle(&state, req, &reset).await) }
+                async move {
+                    let response = handle(&state, req, &reset).await;
+                    state.flush_events();
+                    Ok::<_, Infallible>(response)
+                }
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)

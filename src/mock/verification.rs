@@ -263,7 +263,6 @@ impl Verification {
     /// The webhook events since the last drain, as `(event, content)` per
     /// webhook_trade_certificate_notify: `action` `verify` or
     /// `verify_cancel`, `msg_time`, and the voucher.
-    #[allow(dead_code)] // drained by the webhook sender
     pub(crate) fn drain_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
     }
