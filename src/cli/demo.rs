@@ -303,11 +303,97 @@ async fn tour(server: &MockServer) -> Result<(), Error> {
         Ok(_) => step(8, "error", t.elapsed(), "unexpectedly answered"),
     }
 
+    verification(server, &client).await?;
+
     println!();
     println!(
         "done in {:.1} ms: {} requests to the sandbox. Point your own code at it with `goodlife mock`.",
         started.elapsed().as_secs_f64() * 1000.0,
         server.received().len()
+    );
+    Ok(())
+}
+
+/// 9–11. The till's flow: scan → prepare → verify (its answer lost once, the
+/// retry with the same verify_token reports the voucher verified) → status →
+/// cancel.
+async fn verification(server: &MockServer, client: &Client) -> Result<(), Error> {
+    use douyin_goodlife::requests::{CertificateGetRequest, CertificatePrepareRequest};
+    use douyin_goodlife::types;
+
+    let Some(code) = server.scannable_codes().into_iter().next() else {
+        return Ok(());
+    };
+    let t = Instant::now();
+    let prepared = client
+        .certificate_prepare(
+            CertificatePrepareRequest::new().with_encrypted_data(&code.encrypted_data),
+        )
+        .await?;
+    let p = serde_json::to_value(prepared.data()).unwrap_or_default();
+    let codes: Vec<serde_json::Value> = p["certificates"]
+        .as_array()
+        .map(|c| c.iter().map(|c| c["encrypted_code"].clone()).collect())
+        .unwrap_or_default();
+    step(
+        9,
+        "prepare",
+        t.elapsed(),
+        &format!(
+            "scanned {:?}: {} voucher(s), verify_token {}",
+            code.title,
+            codes.len(),
+            p["verify_token"].as_str().unwrap_or("-")
+        ),
+    );
+
+    let t = Instant::now();
+    server
+        .inject(Fault::LostAnswer)
+        .on(Operation::CertificateVerify)
+        .times(1);
+    let body: types::CertificateVerifyRequest = serde_json::from_value(serde_json::json!({
+        "verify_token": p["verify_token"],
+        "poi_id": sample::POI_ID,
+        "encrypted_codes": codes,
+    }))
+    .map_err(|e| Error::Config(format!("demo: {e}")))?;
+    let verified = client.certificate_verify(body).await?;
+    step(
+        10,
+        "verify",
+        t.elapsed(),
+        &format!(
+            "answer lost once; the retry (same verify_token) said 1208: verified, already_done {:?}",
+            verified.already_done()
+        ),
+    );
+
+    let t = Instant::now();
+    let r = serde_json::to_value(verified.data()).unwrap_or_default()["verify_results"][0].clone();
+    let first = codes.first().and_then(|c| c.as_str()).unwrap_or_default();
+    let status = |v: serde_json::Value| v["certificate"]["status"].clone();
+    let used = client
+        .certificate_get(CertificateGetRequest::new(first))
+        .await?;
+    let used = status(serde_json::to_value(used.data()).unwrap_or_default());
+    let cancel: types::CertificateCancelRequest = serde_json::from_value(serde_json::json!({
+        "certificate_id": r["certificate_id"],
+        "verify_id": r["verify_id"],
+    }))
+    .map_err(|e| Error::Config(format!("demo: {e}")))?;
+    client.certificate_cancel(cancel).await?;
+    let again = client
+        .certificate_get(CertificateGetRequest::new(first))
+        .await?;
+    let again = status(serde_json::to_value(again.data()).unwrap_or_default());
+    step(
+        11,
+        "cancel",
+        t.elapsed(),
+        &format!(
+            "certificate_get status {used} after verify, {again} after cancel (within the hour)"
+        ),
     );
     Ok(())
 }
