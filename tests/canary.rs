@@ -928,7 +928,17 @@ fn no_switch_turns_certificate_verification_off() {
         .expect("goodlife --help");
     let help = String::from_utf8_lossy(&help.stdout).to_lowercase();
     assert!(help.contains("--base-url"), "{help}");
-    for word in ["insecure", "danger", "verify", "accept-invalid", "cacert"] {
+    // (`certificate-verify` is the voucher operation, not a TLS switch.)
+    for word in [
+        "insecure",
+        "danger",
+        "--no-verify",
+        "--skip-verify",
+        "verify-tls",
+        "tls-verify",
+        "accept-invalid",
+        "cacert",
+    ] {
         assert!(!help.contains(word), "goodlife --help offers {word:?}");
     }
 }
