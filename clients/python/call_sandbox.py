@@ -303,7 +303,10 @@ def envelope_codes(decoded: dict[str, Any]) -> dict[str, Any]:
 def call(func_module: Any, client: Any, kwargs: dict[str, Any]) -> tuple[Any, Any, Any]:
     """(httpx-level response, parsed model, raw JSON)."""
     response = func_module.sync_detailed(client=client, **kwargs)
-    raw = json.loads(response.content)
+    try:
+        raw = json.loads(response.content)
+    except ValueError:
+        raw = None  # reported by check_answer with the status and the body
     return response, response.parsed, raw
 
 
@@ -356,6 +359,9 @@ def main() -> int:
     def check_answer(label: str, op: Operation, response: Any, parsed: Any, raw: Any) -> dict | None:
         if response.status_code != 200:
             report.fail(label, f"HTTP {int(response.status_code)}: {response.content[:300]!r}")
+            return None
+        if raw is None:
+            report.fail(label, f"the answer is not JSON: {response.content[:300]!r}")
             return None
         if parsed is None or not hasattr(parsed, "to_dict"):
             report.fail(label, f"the answer did not decode into a generated model: {raw}")
@@ -450,7 +456,7 @@ def main() -> int:
             report.ok(label, f"decoded error {codes}")
 
     print()
-    print(f"python (openapi-python-client): {report.passed} passed, {len(report.failures)} failed")
+    print(f"python: {report.passed} passed, {len(report.failures)} failed")
     if report.failures:
         print("failures:", file=sys.stderr)
         for f in report.failures:

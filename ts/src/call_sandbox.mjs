@@ -342,7 +342,7 @@ for (const op of ops) {
 
 for (const n of notes) console.log(`note (integer beyond 2^53, kept exact): ${n}`);
 console.log();
-console.log(`typescript (openapi-fetch): ${passed} passed, ${failures.length} failed`);
+console.log(`typescript: ${passed} passed, ${failures.length} failed`);
 if (failures.length > 0) {
   console.error("failures:");
   for (const f of failures) console.error(`  ${f}`);
