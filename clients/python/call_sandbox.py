@@ -20,7 +20,7 @@ touching this file:
 For every operation: the answer is HTTP 200, decodes into the generated
 response model, re-encodes to exactly the JSON that came (nothing lost), has
 no property the spec does not declare, and carries code 0 in every envelope
-code (`extra.error_code`, `data.error_code`, `BaseResp.StatusCode`). Then the
+code (`extra.error_code`, `data.error_code`, `BaseResp.StatusCode`, `err_no`). Then the
 error answers: every authenticated operation called with a token the sandbox
 never issued must come back, decoded, with a code of the catalog class
 `refresh_token` that the operation lists in `x-error-codes`; the token
@@ -289,9 +289,15 @@ def unknown_properties(value: Any, where: str = "") -> list[str]:
 
 
 def envelope_codes(decoded: dict[str, Any]) -> dict[str, Any]:
-    """The envelope codes the spec's info.description names, where present."""
+    """The envelope codes where present: the three the spec's info.description
+    names, and `err_no` (the envelope of Douyin's `/api/apps/...` answers)."""
     codes = {}
-    for path in (("extra", "error_code"), ("data", "error_code"), ("BaseResp", "StatusCode")):
+    for path in (
+        ("extra", "error_code"),
+        ("data", "error_code"),
+        ("BaseResp", "StatusCode"),
+        ("err_no",),
+    ):
         node: Any = decoded
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None

@@ -13,7 +13,7 @@
 // Every answer must be HTTP 200, match the operation's response schema (the
 // schema goodlife.d.ts is generated from: declared properties only, required
 // ones present, JSON types as declared) and carry code 0 in every envelope
-// code. Error answers: a token never issued must come back with a code of the
+// code (extra.error_code, data.error_code, BaseResp.StatusCode, err_no). Error answers: a token never issued must come back with a code of the
 // catalog class `refresh_token` the operation lists, the token operation with
 // a wrong secret with one of class `credentials`. Every operation is called as
 // openapi-fetch sends it (no content-type on a GET) and with
@@ -179,9 +179,11 @@ function unsafeIntegers(value, where, out) {
 
 function envelopeCodes(data) {
   const codes = {};
-  for (const [a, b] of [["extra", "error_code"], ["data", "error_code"], ["BaseResp", "StatusCode"]]) {
-    const v = data?.[a]?.[b];
-    if (v !== undefined && v !== null) codes[`${a}.${b}`] = Number(v);
+  // The three the spec's info.description names, and `err_no` (the envelope
+  // of Douyin's /api/apps/... answers).
+  for (const path of [["extra", "error_code"], ["data", "error_code"], ["BaseResp", "StatusCode"], ["err_no"]]) {
+    const v = path.reduce((n, k) => n?.[k], data);
+    if (v !== undefined && v !== null) codes[path.join(".")] = Number(v);
   }
   return codes;
 }
