@@ -162,6 +162,8 @@ class Spec:
         examples = media.get("examples") or {}
         for ex in examples.values():
             return copy.deepcopy(self.resolve(ex).get("value"))
+        if self.resolve(body).get("required"):
+            die(f"{op.label}: the required request body has no example in the spec (add `example:`)")
         return None
 
     def schema_properties(self, op: Operation) -> dict[str, Any]:

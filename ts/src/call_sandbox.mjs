@@ -13,7 +13,8 @@
 // Every answer must be HTTP 200, match the operation's response schema (the
 // schema goodlife.d.ts is generated from: declared properties only, required
 // ones present, JSON types as declared) and carry code 0 in every envelope
-// code (extra.error_code, data.error_code, BaseResp.StatusCode, err_no). Error answers: a token never issued must come back with a code of the
+// code (extra.error_code, data.error_code, BaseResp.StatusCode, err_no).
+// Error answers: a token never issued must come back with a code of the
 // catalog class `refresh_token` the operation lists, the token operation with
 // a wrong secret with one of class `credentials`. Every operation is called as
 // openapi-fetch sends it (no content-type on a GET) and with
@@ -116,7 +117,9 @@ function bodyExample(op) {
   if (!media) die(`${op.label}: request body is not application/json`);
   if ("example" in media) return structuredClone(media.example);
   const first = Object.values(media.examples ?? {})[0];
-  return first === undefined ? undefined : structuredClone(resolve(first).value);
+  if (first !== undefined) return structuredClone(resolve(first).value);
+  if (resolve(op.op.requestBody).required) die(`${op.label}: the required request body has no example in the spec (add \`example:\`)`);
+  return undefined;
 }
 
 function paramExample(p) {
