@@ -11,8 +11,8 @@ touching this file:
 * the generated function of an operation is looked up as
   `<package>.api.<tag>.<operation_id>` (the generator's naming, matched
   without regard to case and separators);
-* the token comes from the spec's unauthenticated operation (`security: []`,
-  the client token), called with the sandbox's credentials in place of the
+* the token comes from the spec's unauthenticated operation (`security: []`)
+  whose body takes `client_key` and `client_secret` (the client token), called with the sandbox's credentials in place of the
   example's `client_key` / `client_secret`;
 * the token is sent as the spec's `apiKey` security scheme says (header name,
   no prefix) through the generated `AuthenticatedClient`.
@@ -20,8 +20,8 @@ touching this file:
 For every operation: the answer is HTTP 200, decodes into the generated
 response model, re-encodes to exactly the JSON that came (nothing lost), has
 no property the spec does not declare, and carries code 0 in every envelope
-code (`extra.error_code`, `data.error_code`, `BaseResp.StatusCode`, `err_no`). Then the
-error answers: every authenticated operation called with a token the sandbox
+code (`extra.error_code`, `data.error_code`, `BaseResp.StatusCode`,
+`err_no`). Then the error answers: every authenticated operation called with a token the sandbox
 never issued must come back, decoded, with a code of the catalog class
 `refresh_token` that the operation lists in `x-error-codes`; the token
 operation with a wrong secret with a code of class `credentials`.
@@ -341,10 +341,16 @@ def main() -> int:
     header = spec.api_key_header()
     report = Report()
 
-    token_ops = [o for o in ops if not o.authenticated]
+    token_ops = [
+        o
+        for o in ops
+        if not o.authenticated
+        and {"client_key", "client_secret"} <= set(spec.schema_properties(o))
+    ]
     if len(token_ops) != 1:
         die(
-            "expected exactly one unauthenticated operation (the client token), found "
+            "expected exactly one unauthenticated operation taking client_key and "
+            "client_secret (the client token), found "
             + (", ".join(o.op_id for o in token_ops) or "none")
         )
     token_op = token_ops[0]
@@ -402,7 +408,7 @@ def main() -> int:
         for op in ordered:
             label = f"{op.label} [{variant}]"
             try:
-                c = gen.client(base_url, None, header, headers) if op is token_op else client
+                c = client if op.authenticated else gen.client(base_url, None, header, headers)
                 response, parsed, raw = call(modules[op.op_id], c, request_for(op))
             except SystemExit:
                 raise
@@ -434,7 +440,7 @@ def main() -> int:
             expectations.append(
                 (op, "wrong client_secret", "credentials", None, {"client_secret": "wrong-secret"})
             )
-        else:
+        elif op.authenticated:
             expectations.append((op, "a token never issued", "refresh_token", BAD_TOKEN, {}))
     for op, what, klass, bad_token, overrides in expectations:
         label = f"{op.label} [{what}]"

@@ -7,7 +7,8 @@
 // * each request is built from the spec's examples (request body `example`,
 //   each parameter's `example`);
 // * the token comes from the spec's unauthenticated operation (`security: []`)
-//   with the sandbox's credentials in place of the example's;
+//   whose body takes client_key and client_secret, with the sandbox's
+//   credentials in place of the example's;
 // * the token is sent as the spec's apiKey security scheme says.
 //
 // Every answer must be HTTP 200, match the operation's response schema (the
@@ -227,9 +228,16 @@ function fail(label, msg) {
   console.log(`FAIL ${label}: ${msg}`);
 }
 
-const tokenOps = ops.filter((o) => !o.authenticated);
+function bodyProperties(op) {
+  const media = op.op.requestBody && jsonMedia(op.op.requestBody);
+  return resolve(media?.schema ?? {})?.properties ?? {};
+}
+const tokenOps = ops.filter((o) => !o.authenticated && "client_key" in bodyProperties(o) && "client_secret" in bodyProperties(o));
 if (tokenOps.length !== 1) {
-  die(`expected exactly one unauthenticated operation (the client token), found ${tokenOps.map((o) => o.id).join(", ") || "none"}`);
+  die(
+    "expected exactly one unauthenticated operation taking client_key and client_secret (the client token), found " +
+      (tokenOps.map((o) => o.id).join(", ") || "none"),
+  );
 }
 const tokenOp = tokenOps[0];
 
@@ -291,7 +299,7 @@ for (const [variant, headers] of Object.entries(variants)) {
     const label = `${op.label} [${variant}]`;
     let result;
     try {
-      result = await call(op === tokenOp ? client(undefined, headers) : authed, op, request(op));
+      result = await call(op.authenticated ? authed : client(undefined, headers), op, request(op));
     } catch (e) {
       if (op === tokenOp) die(`${label}: the call threw ${e?.stack ?? e}`);
       fail(label, `the call threw ${e?.stack ?? e}`);
@@ -315,7 +323,7 @@ for (const [variant, headers] of Object.entries(variants)) {
   }
 }
 
-for (const op of ops) {
+for (const op of ops.filter((o) => o === tokenOp || o.authenticated)) {
   const [what, klass, c, overrides] =
     op === tokenOp
       ? ["wrong client_secret", "credentials", client(undefined, {}), { client_secret: "wrong-secret" }]
