@@ -38,7 +38,7 @@
 //! | `access-token` missing | 28001003 | 2190002 | — |
 //! | unknown or superseded token | 2190002 | 2190002 | — |
 //! | expired token (2 h, on the server's [`MockClock`]) | 2190008 | 2190008 | — |
-//! | `content-type` not `application/json` | 28001007 | 2100005 | 10002 |
+//! | `content-type` not `application/json` (a bodyless GET may omit it) | 28001007 | 2100005 | 10002 |
 //! | body not JSON, wrong type | 28001007 | 2100005 | 10002 |
 //! | required parameter missing | 4000001 | 2100005 | 10002 |
 //! | `page_size` outside 1..=50, `page` < 1, bad enum, `end_time` ≤ `start_time` | 2100005 | — | — |
