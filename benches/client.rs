@@ -1,4 +1,4 @@
-//! Criterion benches of issue 8, figures (a) and (b); `cargo xtask bench` runs
+//! Criterion benches, figures (a) and (b); `cargo xtask bench` runs
 //! them and reads the results into `BENCHMARKS.md`.
 //!
 //! - `a_order_query_c1` / `a_order_query_c64`: one reservation order query

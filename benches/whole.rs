@@ -1,4 +1,4 @@
-//! The whole-process figures of issue 8, as one bench binary with modes; `cargo
+//! The whole-process figures, as one bench binary with modes; `cargo
 //! xtask bench` starts it (several times, as servers and as measured
 //! processes) and reads the JSON line each measuring mode prints.
 //!
@@ -68,7 +68,7 @@ fn main() {
         ),
         _ => {
             println!(
-                "whole: the whole-process benches of issue 8; run them with `cargo xtask bench` \
+                "whole: the whole-process benches; run them with `cargo xtask bench` \
                  (modes: serve-mock, serve-orders, calls, token, stream)"
             );
         }

@@ -1,4 +1,4 @@
-//! Secret canary (issue 9, part 4): a sandbox that accepts only a canary
+//! Secret canary: a sandbox that accepts only a canary
 //! `client_secret` and hands out canary tokens; every path of the SDK and of
 //! the `goodlife` CLI is driven against it, everything they print or log is
 //! captured, and no canary (nor any token the sandbox issued) may appear. Only

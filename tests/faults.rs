@@ -1,4 +1,4 @@
-//! The fault matrix (issue 9, part 2): one table-driven test of the SDK
+//! The fault matrix: one table-driven test of the SDK
 //! against every failure the sandbox can produce. Each row runs on a fresh
 //! sandbox with a client holding credentials and the same retry policy, and
 //! asserts: the requests the server received (never more than the configured

@@ -1,4 +1,4 @@
-//! Hostile values (issue 9, part 3), against the sandbox: numbers no integer
+//! Hostile values, against the sandbox: numbers no integer
 //! type holds in any integer field of an answer, request strings that need
 //! escaping or are too long, query parameters and header values that need
 //! encoding or cannot be encoded, and odd base URLs.

@@ -1,4 +1,4 @@
-//! Load (issue 9, part 5): 10,000 calls at concurrency 256 against the sandbox
+//! Load: 10,000 calls at concurrency 256 against the sandbox
 //! with 5 % of the requests failing transiently. Every call ends, successful or
 //! as a typed error after at most the configured attempts; no task is left
 //! running; the process's file descriptors return to their starting count once

@@ -1,4 +1,4 @@
-//! Pagination streams (issue 5): the pages asked for on the wire, the items
+//! Pagination streams: the pages asked for on the wire, the items
 //! yielded, every misbehaving-server guard, prefetch, and memory bounded by
 //! the page buffer over 100,000 orders.
 //!

@@ -1,4 +1,4 @@
-//! Validation before send (issue 5): a malformed request is an
+//! Validation before send: a malformed request is an
 //! `Error::InvalidRequest` naming the field by its wire name, and the test
 //! server receives **zero** requests.
 

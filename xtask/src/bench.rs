@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: runs every benchmark of issue 8 and writes
+//! `cargo xtask bench`: runs every benchmark and writes
 //! `BENCHMARKS.md` from what they measured.
 //!
 //! 1. builds the bench targets (`cargo bench --features mock --no-run`);
