@@ -385,6 +385,17 @@ impl State {
             };
             return Err(refuse(bad, detail));
         }
+        let example: Value = serde_json::from_str(spec.response_example).unwrap_or(Value::Null);
+        let example_data = match example.get("data") {
+            Some(Value::Object(data)) => data.clone(),
+            _ => Map::new(),
+        };
+        // The spec's own example request gets the spec's example answer, also
+        // on operations with state (its verify_token was never prepared here):
+        // generated clients and docs can call every operation from the spec.
+        if is_example_request(spec, &raw) {
+            return Ok(example_data);
+        }
         let body_value = raw.body.clone();
         let flow = lock(&self.verification).handle(
             spec.id,
@@ -398,11 +409,7 @@ impl State {
             Some(Err((code, description))) => return Err(refuse(code, description)),
             None => {}
         }
-        let example: Value = serde_json::from_str(spec.response_example).unwrap_or(Value::Null);
-        match example.get("data") {
-            Some(Value::Object(data)) => Ok(data.clone()),
-            _ => Ok(Map::new()),
-        }
+        Ok(example_data)
     }
 
     fn orders(&self, body: &Map<String, Value>) -> Result<Map<String, Value>, Refusal> {
@@ -750,6 +757,26 @@ fn op_code(op: Operation, class: crate::ErrorClass, fallback: i64) -> i64 {
         .map(|r| ErrorCode::from_code(r.code))
         .find(|c| c.class() == class)
         .map_or(fallback, ErrorCode::code)
+}
+
+/// Whether a request is the spec's example: every parameter sent is its
+/// example value, every parameter with an example is sent, and the body is
+/// the body example.
+fn is_example_request(
+    spec: &crate::spec::OperationSpec,
+    raw: &crate::operation::RawRequest,
+) -> bool {
+    let parse = |text: Option<&str>| text.and_then(|t| serde_json::from_str::<Value>(t).ok());
+    let params = spec
+        .params
+        .iter()
+        .zip(&raw.params)
+        .all(|(p, v)| match (parse(p.example), v) {
+            (Some(example), Some(v)) => &example == v || example.to_string() == v.to_string(),
+            (None, None) => true,
+            _ => false,
+        });
+    params && parse(spec.body_example) == raw.body
 }
 
 /// A query or header value as the JSON value its parameter's rule wants.

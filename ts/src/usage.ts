@@ -101,6 +101,60 @@ export async function userCertificates(token: string, openId: string): Promise<n
   return paid + (data?.extra.now ?? 0) * 0;
 }
 
+/** The till's flow: GET prepare → POST verify → GET status → POST cancel. */
+export async function certificatePrepare(token: string): Promise<string | undefined> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.GET("/goodlife/v1/fulfilment/certificate/prepare/", {
+    params: { query: { encrypted_data: "CgYIASAHKAESLgos", poi_id: "7165843214867499039" } },
+  });
+  return data?.data?.verify_token;
+}
+
+/** POST /goodlife/v1/fulfilment/certificate/verify/ */
+export async function certificateVerify(token: string, verifyToken: string, codes: string[]): Promise<number[]> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.POST("/goodlife/v1/fulfilment/certificate/verify/", {
+    body: { verify_token: verifyToken, poi_id: "7165843214867499039", encrypted_codes: codes },
+  });
+  return (data?.data?.verify_results ?? []).map((r) => r.result ?? 0);
+}
+
+/** POST /goodlife/v1/fulfilment/certificate/cancel/ */
+export async function certificateCancel(token: string, certificateId: string, verifyId: string): Promise<number | undefined> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.POST("/goodlife/v1/fulfilment/certificate/cancel/", {
+    body: { certificate_id: certificateId, verify_id: verifyId },
+  });
+  return data?.data?.error_code;
+}
+
+/** GET /goodlife/v1/fulfilment/certificate/get/ */
+export async function certificateGet(token: string, encryptedCode: string): Promise<unknown> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.GET("/goodlife/v1/fulfilment/certificate/get/", {
+    params: { query: { encrypted_code: encryptedCode } },
+  });
+  return data?.data;
+}
+
+/** GET /goodlife/v1/fulfilment/certificate/query/ */
+export async function certificateQuery(token: string, encryptedCode: string): Promise<unknown> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.GET("/goodlife/v1/fulfilment/certificate/query/", {
+    params: { query: { encrypted_code: encryptedCode } },
+  });
+  return data?.data;
+}
+
+/** GET /goodlife/v1/trade/order/query/ */
+export async function tradeOrders(token: string): Promise<unknown> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.GET("/goodlife/v1/trade/order/query/", {
+    params: { query: { account_id: "7136075595087087628", page_num: 1, page_size: 10 } },
+  });
+  return data?.data;
+}
+
 /** Calls the type system must refuse. */
 export async function refused(token: string): Promise<void> {
   const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
@@ -141,4 +195,10 @@ export const operations = {
   "/goodlife/v1/comprehensive/trade/query/order/": { post: reservationOrders },
   "/goodlife/v1/goods/foodorder/spu/detail/": { get: spuDetail },
   "/api/trade/v2/fulfillment/query_user_certificates/": { post: userCertificates },
+  "/goodlife/v1/fulfilment/certificate/prepare/": { get: certificatePrepare },
+  "/goodlife/v1/fulfilment/certificate/verify/": { post: certificateVerify },
+  "/goodlife/v1/fulfilment/certificate/cancel/": { post: certificateCancel },
+  "/goodlife/v1/fulfilment/certificate/get/": { get: certificateGet },
+  "/goodlife/v1/fulfilment/certificate/query/": { get: certificateQuery },
+  "/goodlife/v1/trade/order/query/": { get: tradeOrders },
 } satisfies SpecOperations;
