@@ -44,6 +44,9 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 /// (Douyin documents 7200 s).
 const DEFAULT_EXPIRES_IN: Duration = Duration::from_secs(7200);
 
+/// The longest token lifetime believed (30 days); Douyin documents 7200 s.
+const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
+
 /// Environment variable: the application's `client_key`.
 pub const ENV_CLIENT_KEY: &str = "DOUYIN_CLIENT_KEY";
 /// Environment variable: the application's `client_secret`.
@@ -699,7 +702,9 @@ async fn fetch_token(
         })?;
     let expires_in = match data.expires_in {
         None => DEFAULT_EXPIRES_IN,
-        Some(s) if s > 0 => Duration::from_secs(s.unsigned_abs()),
+        // A lifetime beyond a month is a server error, not a reason to keep a
+        // token forever (or to overflow a clock).
+        Some(s) if s > 0 => Duration::from_secs(s.unsigned_abs()).min(MAX_TOKEN_LIFETIME),
         Some(s) => {
             return Err(Error::Decode {
                 operation: OPERATION,
@@ -834,7 +839,7 @@ pub(crate) async fn http_error(operation: &'static str, response: reqwest::Respo
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok());
+        .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
     let body = read_capped(response).await;
     Error::Http {
         operation,
@@ -844,6 +849,25 @@ pub(crate) async fn http_error(operation: &'static str, response: reqwest::Respo
         retry_after,
         attempts: 1,
     }
+}
+
+/// The longest `Retry-After` honoured (1 hour); a server asking more is
+/// capped, never trusted to overflow a timer.
+pub(crate) const MAX_RETRY_AFTER_SECS: u64 = 3600;
+
+/// `Retry-After` in either of its forms: delay-seconds or an HTTP-date
+/// (seconds from `now`, 0 for a date in the past), capped at
+/// [`MAX_RETRY_AFTER_SECS`]. `None` for anything else.
+pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    let secs = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits beyond u64 are still "a very long time".
+        value.parse::<u64>().unwrap_or(u64::MAX)
+    } else {
+        let at = httpdate::parse_http_date(value).ok()?;
+        at.duration_since(now).map_or(0, |d| d.as_secs())
+    };
+    Some(secs.min(MAX_RETRY_AFTER_SECS))
 }
 
 /// Reads at most `BODY_CAP` bytes of a body, never the whole of a huge one.

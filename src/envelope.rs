@@ -189,6 +189,16 @@ impl<T: AsText> AsText for Option<T> {
     }
 }
 
+/// `extra.now` in seconds: some answers give milliseconds (13 digits), read
+/// by magnitude.
+pub(crate) fn unix_seconds(now: i64) -> i64 {
+    if now.unsigned_abs() >= 100_000_000_000 {
+        now / 1000
+    } else {
+        now
+    }
+}
+
 /// An integer given as a JSON number or a numeric string.
 pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
     v.as_i64()
@@ -207,7 +217,7 @@ pub(crate) fn check<T: Envelope>(
     }
     let logid = codes.logid(header_logid);
     match value.into_data() {
-        Some(data) => Ok(Response::new(data, logid, codes.now)),
+        Some(data) => Ok(Response::new(data, logid, codes.now.map(unix_seconds))),
         None => Err(Error::Decode {
             operation,
             path: "data".into(),

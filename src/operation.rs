@@ -316,9 +316,15 @@ where
         },
     })?;
     let header = header_logid.as_deref();
-    let response = match serde_json::from_slice::<T>(&bytes) {
-        Ok(value) => envelope::check(operation, value, header)?,
-        Err(_) => return Err(envelope::undecodable::<T>(operation, &bytes, header)),
+    let decoded = match serde_json::from_slice::<T>(&bytes) {
+        Ok(value) => Some(value),
+        // The real API's loose answers (numbers as strings, nulls): repaired
+        // on this slow path only.
+        Err(_) => crate::lenient::repair::<T>(&bytes),
+    };
+    let response = match decoded {
+        Some(value) => envelope::check(operation, value, header)?,
+        None => return Err(envelope::undecodable::<T>(operation, &bytes, header)),
     };
     match spec.item_results {
         Some(items) => check_items(spec, items, response, retry),

@@ -206,16 +206,20 @@ impl RetryConfig {
     fn delay(&self, error: &Error, base: Duration, rng: &mut fastrand::Rng) -> Duration {
         let mut delay = base.mul_f64(rng.f64());
         if error.code() == Some(ErrorCode::TooFrequent) {
-            delay += self.too_frequent_delay;
+            delay = delay.saturating_add(self.too_frequent_delay);
         }
-        if let Error::Http {
+        at_least_retry_after(error, delay)
+    }
+}
+
+/// `delay`, or longer when the error carries a `Retry-After`.
+fn at_least_retry_after(error: &Error, delay: Duration) -> Duration {
+    match error {
+        Error::Http {
             retry_after: Some(secs),
             ..
-        } = error
-        {
-            delay = delay.max(Duration::from_secs(*secs));
-        }
-        delay
+        } => delay.max(Duration::from_secs(*secs)),
+        _ => delay,
     }
 }
 
@@ -303,13 +307,13 @@ where
             let base = base?;
             let delay = {
                 if fixed {
-                    base
+                    at_least_retry_after(&f.error, base)
                 } else {
                     let mut rng = rng.lock().unwrap_or_else(|e| e.into_inner());
                     config.delay(&f.error, base, &mut rng)
                 }
             };
-            if started.elapsed() + delay >= deadline {
+            if started.elapsed().saturating_add(delay) >= deadline {
                 tracing::debug!(
                     delay_ms = delay.as_millis() as u64,
                     "not retrying: the delay would pass the deadline"

@@ -185,7 +185,10 @@ pub(crate) fn unix_ms(t: SystemTime) -> u64 {
 /// Used by the Redis store only.
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn from_unix_ms(ms: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms)
+    // A value no clock can hold reads as long expired: the token is refetched.
+    UNIX_EPOCH
+        .checked_add(Duration::from_millis(ms))
+        .unwrap_or(UNIX_EPOCH)
 }
 
 impl std::fmt::Debug for AccessToken {
