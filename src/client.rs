@@ -428,12 +428,7 @@ fn normalize_base_url(raw: &str) -> Result<String, Error> {
 }
 
 fn default_http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client, Error> {
-    #[cfg(feature = "rustls-ring")]
-    {
-        // Our default provider, unless the application installed its own.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-    reqwest::Client::builder()
+    crate::tls::http_builder()?
         .timeout(timeout)
         .connect_timeout(connect_timeout)
         .user_agent(concat!("douyin-goodlife-rust/", env!("CARGO_PKG_VERSION")))

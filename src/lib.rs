@@ -54,6 +54,7 @@ mod secret;
 pub mod spec;
 pub mod spi;
 pub mod time;
+mod tls;
 mod token;
 mod token_store;
 pub mod validate;

@@ -82,16 +82,14 @@ impl WebhookSender {
         client_key: impl Into<String>,
         secret: impl Into<SecretString>,
     ) -> Self {
-        #[cfg(feature = "rustls-ring")]
-        {
-            // Our default provider, unless the application installed its own.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
         // Douyin gives up on a receiver after 5 s.
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"));
+        let http = crate::tls::http_builder()
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                b.timeout(Duration::from_secs(5))
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTP client: {e}"))
+            });
         WebhookSender {
             url: url.into(),
             client_key: client_key.into(),
