@@ -11,6 +11,8 @@
 //!   as `build.rs` compiles it;
 //! * the generated operations: `build/operations.rs`, included here as it is
 //!   in `build.rs`, run on the same input; its output is parsed with `syn`;
+//! * the generated tables: `build/tables.rs` (the `ErrorCode` enum and
+//!   `ERROR_TABLE`, the `validate::limits` constants), likewise;
 //! * the hand-written API: every module of the library, from `src/lib.rs`
 //!   following its `mod` declarations, per file; test-only code is left out,
 //!   other `cfg`-gated items are kept and marked with their `cfg`.
@@ -24,6 +26,9 @@ mod listing;
 
 #[path = "../../build/operations.rs"]
 mod operations;
+
+#[path = "../../build/tables.rs"]
+mod tables;
 
 use std::path::Path;
 
@@ -45,6 +50,7 @@ const HEADER: &str = "\
 # Written by `cargo xtask api-surface`; CI runs `cargo xtask api-surface --check`: regenerate and commit it with every API change.
 # Generated types: progenitor with the build.rs settings, only its `types` module (re-exported as `douyin_goodlife::types`).
 # Generated operations: build/operations.rs as build.rs runs it: `Operation`, `requests::*Request` (re-exported as `douyin_goodlife::requests`), the `Client` methods.
+# Generated tables: build/tables.rs as build.rs runs it: `ErrorCode` and `ERROR_TABLE` (src/code.rs), the `validate::limits` constants.
 # Hand-written: per file of the library's module tree, the `pub` items, `pub use` re-exports, `pub` methods of inherent impls and trait impls of public types.
 # Sorted by name within each module; `#[cfg(...)]` marks feature-gated items; `#[cfg(test)]` code is left out.
 ";
@@ -75,11 +81,19 @@ pub fn surface(root: &Path, spec_text: &str) -> Result<String, String> {
             _ => None,
         })
         .ok_or("progenitor generated no `types` module")?;
+    let parse_table = |name: &str, text: Result<String, String>| -> Result<syn::File, String> {
+        let text = text.map_err(|e| format!("build/tables.rs: {e}"))?;
+        syn::parse_file(&text).map_err(|e| format!("build/tables.rs: {name} does not parse: {e}"))
+    };
+    let error_codes = parse_table("error_codes.rs", tables::error_codes(&raw))?;
+    let limits = parse_table("limits.rs", tables::limits(&raw))?;
     let sources = source_files(root)?;
 
     let mut ctx = Ctx::new();
     ctx.learn(types);
     ctx.learn(&ops.items);
+    ctx.learn(&error_codes.items);
+    ctx.learn(&limits.items);
     for s in &sources {
         ctx.learn(&s.file.items);
     }
@@ -113,6 +127,29 @@ pub fn surface(root: &Path, spec_text: &str) -> Result<String, String> {
         &ctx,
         &mut sections,
     );
+    render(&sections, &mut out);
+
+    out.push_str("\n## Generated tables (build/tables.rs)\n");
+    let mut sections = Vec::new();
+    for (file, title) in [
+        (
+            &error_codes,
+            "// OUT_DIR/error_codes.rs (included by src/code.rs)",
+        ),
+        (
+            &limits,
+            "// OUT_DIR/limits.rs (included as validate::limits)",
+        ),
+    ] {
+        listing::walk(
+            &file.items,
+            "",
+            &|_, _| title.to_string(),
+            "",
+            &ctx,
+            &mut sections,
+        );
+    }
     render(&sections, &mut out);
 
     out.push_str("\n## Hand-written (src/)\n");
@@ -482,6 +519,38 @@ mod tests {
         assert!(!s.contains("OperationRequest for"), "{s}");
         assert!(!s.contains("Envelope for"), "{s}");
         assert!(!s.contains("call_dynamic"), "{s}");
+    }
+
+    #[test]
+    fn surface_lists_the_generated_tables() {
+        let (_, s) = current();
+        let tables = s
+            .split_once("\n## Generated tables (build/tables.rs)\n")
+            .and_then(|(_, t)| t.split_once("\n## Hand-written (src/)\n"))
+            .map(|(t, _)| t)
+            .unwrap();
+        let codes = block_of(
+            tables,
+            "#[non_exhaustive] enum ErrorCode  derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)",
+        );
+        assert!(
+            codes.contains(&"    variant MerchantNotAuthorized"),
+            "{codes:#?}"
+        );
+        assert_eq!(codes.last(), Some(&"        0: i64"), "{codes:#?}");
+        let methods = block_of(tables, "impl ErrorCode");
+        assert!(
+            methods.contains(&"    const fn from_code(code: i64) -> Self"),
+            "{methods:#?}"
+        );
+        assert!(
+            tables.contains("\nstatic ERROR_TABLE: &[ErrorRow]\n"),
+            "{tables}"
+        );
+        assert!(
+            tables.contains("\nconst QUERY_ORDER_REQUEST__PAGE_SIZE: Limit\n"),
+            "{tables}"
+        );
     }
 
     #[test]
