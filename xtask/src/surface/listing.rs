@@ -904,13 +904,18 @@ fn fields(fields: &Fields, variant: bool, indent: &str, out: &mut Vec<String>) {
             }
         }
         Fields::Unnamed(unnamed) => {
+            let mut private = false;
             for (i, f) in unnamed.unnamed.iter().enumerate() {
-                let vis = if !variant && is_pub(&f.vis) {
-                    "pub "
+                if variant {
+                    out.push(format!("{indent}{i}: {}", flat(&f.ty)));
+                } else if is_pub(&f.vis) {
+                    out.push(format!("{indent}pub {i}: {}", flat(&f.ty)));
                 } else {
-                    ""
-                };
-                out.push(format!("{indent}{vis}{i}: {}", flat(&f.ty)));
+                    private = true;
+                }
+            }
+            if private {
+                out.push(format!("{indent}(private fields)"));
             }
         }
         Fields::Unit => {}
