@@ -15,13 +15,15 @@
 //!   `ERROR_TABLE`, the `validate::limits` constants), likewise;
 //! * the hand-written API: every module of the library, from `src/lib.rs`
 //!   following its `mod` declarations, per file; test-only code is left out,
-//!   other `cfg`-gated items are kept and marked with their `cfg`.
+//!   other `cfg`-gated items are kept and marked with their `cfg`; calls of a
+//!   file's own `macro_rules!` are expanded and their items listed.
 //!
 //! Listed: `pub` items (not `pub(crate)`) with their signatures, public fields
 //! and variants, `pub use` re-exports one path a line, the `pub` members of
 //! inherent impls of public types, and trait impls of public types or public
 //! traits (not those of the crate's internal traits).
 
+mod expand;
 mod listing;
 
 #[path = "../../build/operations.rs"]
@@ -219,7 +221,8 @@ fn load(
         return Err(format!("{rel}: declared as a module twice"));
     }
     let text = std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
-    let file = syn::parse_file(&text).map_err(|e| format!("{rel}: does not parse: {e}"))?;
+    let mut file = syn::parse_file(&text).map_err(|e| format!("{rel}: does not parse: {e}"))?;
+    expand::expand_local_macros(&mut file.items);
     let mut children = Vec::new();
     file_modules(
         root,
