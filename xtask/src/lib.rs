@@ -4,8 +4,8 @@
 //! * [`check`]: `docs-check`, the drift report between a page and the spec.
 //! * [`import`]: `docs-import`, a draft spec operation for a page.
 //! * [`spec_edit`]: `docs-import --write`, the draft merged into the spec's text.
-//! * [`surface`]: `api-surface`, the public API of the generated client, and the
-//!   JSON export of the spec.
+//! * [`surface`]: `api-surface`, the whole public API of the SDK (generated and
+//!   hand-written) as a committed listing, and the JSON export of the spec.
 //! * [`lint`]: `lint`, the spec's own rules.
 //! * [`example`]: validation of examples against their schemas (used by `lint`).
 

@@ -20,7 +20,7 @@ cargo xtask <command>
                                      (exit 1 when the page has no method and path: rules, callbacks);
                                      --write merges it into the spec (--replace: overwrite an
                                      operation with the same method+path or operationId)
-  api-surface [--check]              write openapi/api-surface.txt and openapi/goodlife.json
+  api-surface [--check]              write openapi/api-surface.txt (the public API) and openapi/goodlife.json
                                      (--check: fail when either is stale)
   lint [--spec FILE]                 the spec's own rules (operation metadata, types, formats, examples)
   new-operation                      prove a spec-only operation works: merge tests/fixtures/new_operation

@@ -1,18 +1,42 @@
-//! `api-surface`: the public API of the generated client as a text listing
+//! `api-surface`: the whole public API of the SDK as a text listing
 //! (`openapi/api-surface.txt`, committed), and the spec exported as JSON
-//! (`openapi/goodlife.json`, committed), so every spec change shows its API
-//! change in review and `--check` catches a stale copy.
+//! (`openapi/goodlife.json`, committed), so every change of the public API,
+//! from the spec or from hand-written code, shows in review and `--check`
+//! catches a stale copy.
 //!
-//! The client is generated here with the same progenitor settings as
-//! `build.rs` ([`settings`], from the one file both include) and the tokens are
-//! walked with `syn`.
+//! The listing has three parts, each sorted by item name within its module:
+//!
+//! * the generated types: progenitor with the settings of `build.rs`
+//!   ([`settings`], from the one file both include), only its `types` module,
+//!   as `build.rs` compiles it;
+//! * the generated operations: `build/operations.rs`, included here as it is
+//!   in `build.rs`, run on the same input; its output is parsed with `syn`;
+//! * the generated tables: `build/tables.rs` (the `ErrorCode` enum and
+//!   `ERROR_TABLE`, the `validate::limits` constants), likewise;
+//! * the hand-written API: every module of the library, from `src/lib.rs`
+//!   following its `mod` declarations, per file; test-only code is left out,
+//!   other `cfg`-gated items are kept and marked with their `cfg`; calls of a
+//!   file's own `macro_rules!` are expanded and their items listed.
+//!
+//! Listed: `pub` items (not `pub(crate)`) with their signatures, public fields
+//! and variants, `pub use` re-exports one path a line, the `pub` members of
+//! inherent impls of public types, and trait impls of public types or public
+//! traits (not those of the crate's internal traits).
 
-use std::fmt::Write as _;
+mod expand;
+mod listing;
+
+#[path = "../../build/operations.rs"]
+mod operations;
+
+#[path = "../../build/tables.rs"]
+mod tables;
+
 use std::path::Path;
 
 use progenitor::Generator;
-use quote::ToTokens;
-use syn::{Fields, ImplItem, Item, Visibility};
+
+use listing::{Ctx, Section};
 
 // `generation_settings()`: the same file `build.rs` includes.
 include!("../../openapi/generation.rs");
@@ -22,27 +46,292 @@ pub fn settings() -> progenitor::GenerationSettings {
     generation_settings()
 }
 
-/// Generates the client for a spec (YAML text) and lists its public API.
-pub fn surface(spec_text: &str) -> Result<String, String> {
+/// The header of `openapi/api-surface.txt`.
+const HEADER: &str = "\
+# Public API of douyin-goodlife: the types and operations generated from openapi/goodlife.yaml, and the hand-written API of src/.
+# Written by `cargo xtask api-surface`; CI runs `cargo xtask api-surface --check`: regenerate and commit it with every API change.
+# Generated types: progenitor with the build.rs settings, only its `types` module (re-exported as `douyin_goodlife::types`).
+# Generated operations: build/operations.rs as build.rs runs it: `Operation`, `requests::*Request` (re-exported as `douyin_goodlife::requests`), the `Client` methods.
+# Generated tables: build/tables.rs as build.rs runs it: `ErrorCode` and `ERROR_TABLE` (src/code.rs), the `validate::limits` constants.
+# Hand-written: per file of the library's module tree, the `pub` items, `pub use` re-exports, `pub` methods of inherent impls and trait impls of public types.
+# Sorted by name within each module; `#[cfg(...)]` marks feature-gated items; `#[cfg(test)]` code is left out.
+";
+
+/// Generates the code for a spec (YAML text), reads the hand-written sources
+/// under `root/src`, and lists the public API of both.
+pub fn surface(root: &Path, spec_text: &str) -> Result<String, String> {
     // Same route as build.rs: YAML → JSON value → openapiv3.
     let raw: serde_json::Value =
         serde_yaml::from_str(spec_text).map_err(|e| format!("invalid YAML: {e}"))?;
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(raw).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let mut generator = Generator::new(&settings());
     let tokens = generator
         .generate_tokens(&spec)
         .map_err(|e| format!("progenitor: {e}"))?;
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
-    let mut out = String::new();
-    out.push_str("# Public API of the client generated from openapi/goodlife.yaml (progenitor, build.rs settings).\n");
-    out.push_str(
-        "# Written by `cargo xtask api-surface`; CI runs `cargo xtask api-surface --check`.\n",
+    let ops_text =
+        operations::operations(&raw, &file).map_err(|e| format!("build/operations.rs: {e}"))?;
+    let ops: syn::File = syn::parse_file(&ops_text)
+        .map_err(|e| format!("build/operations.rs: its output does not parse: {e}"))?;
+    let types: &[syn::Item] = file
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref().map(|c| &c.1[..]),
+            _ => None,
+        })
+        .ok_or("progenitor generated no `types` module")?;
+    let parse_table = |name: &str, text: Result<String, String>| -> Result<syn::File, String> {
+        let text = text.map_err(|e| format!("build/tables.rs: {e}"))?;
+        syn::parse_file(&text).map_err(|e| format!("build/tables.rs: {name} does not parse: {e}"))
+    };
+    let error_codes = parse_table("error_codes.rs", tables::error_codes(&raw))?;
+    let limits = parse_table("limits.rs", tables::limits(&raw))?;
+    let sources = source_files(root)?;
+
+    let mut ctx = Ctx::new();
+    ctx.learn(types);
+    ctx.learn(&ops.items);
+    ctx.learn(&error_codes.items);
+    ctx.learn(&limits.items);
+    for s in &sources {
+        ctx.learn(&s.file.items);
+    }
+
+    let mut out = String::from(HEADER);
+    out.push_str("\n## Generated types (progenitor, `types` module)\n");
+    let mut sections = Vec::new();
+    listing::walk(
+        types,
+        "types",
+        &|p, _| format!("mod {p}"),
+        "",
+        &ctx,
+        &mut sections,
     );
-    out.push_str("# Generated code lives in `douyin_goodlife::generated`; its `types` are re-exported as `douyin_goodlife::types`.\n");
-    items(&file.items, "", &mut out);
+    render(&sections, &mut out);
+
+    out.push_str("\n## Generated operations (build/operations.rs)\n");
+    let mut sections = Vec::new();
+    listing::walk(
+        &ops.items,
+        "",
+        &|p, _| {
+            if p.is_empty() {
+                "// OUT_DIR/operations.rs".to_string()
+            } else {
+                format!("mod {p}")
+            }
+        },
+        "",
+        &ctx,
+        &mut sections,
+    );
+    render(&sections, &mut out);
+
+    out.push_str("\n## Generated tables (build/tables.rs)\n");
+    let mut sections = Vec::new();
+    for (file, title) in [
+        (
+            &error_codes,
+            "// OUT_DIR/error_codes.rs (included by src/code.rs)",
+        ),
+        (
+            &limits,
+            "// OUT_DIR/limits.rs (included as validate::limits)",
+        ),
+    ] {
+        listing::walk(
+            &file.items,
+            "",
+            &|_, _| title.to_string(),
+            "",
+            &ctx,
+            &mut sections,
+        );
+    }
+    render(&sections, &mut out);
+
+    out.push_str("\n## Hand-written (src/)\n");
+    let mut sections = Vec::new();
+    for s in &sources {
+        let rel = s.rel.clone();
+        listing::walk(
+            &s.file.items,
+            "",
+            &|p, cfg| {
+                let cfg = cfg.trim();
+                let cfg = if cfg.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {cfg}")
+                };
+                if p.is_empty() {
+                    format!("// {rel}{cfg}")
+                } else {
+                    format!("// {rel}: mod {p}{cfg}")
+                }
+            },
+            &s.cfg,
+            &ctx,
+            &mut sections,
+        );
+    }
+    render(&sections, &mut out);
     Ok(out)
+}
+
+fn render(sections: &[Section], out: &mut String) {
+    for s in sections {
+        s.render(out);
+    }
+}
+
+/// A file of the library's module tree.
+struct SourceFile {
+    /// Its path from the repository root, with `/` (`src/mock/mod.rs`).
+    rel: String,
+    /// The `cfg` marks of its module declarations, outermost first.
+    cfg: String,
+    file: syn::File,
+}
+
+/// Every file of the library's module tree under `root`, from `src/lib.rs`
+/// through its `mod` declarations (not test-only ones), sorted by path.
+fn source_files(root: &Path) -> Result<Vec<SourceFile>, String> {
+    let mut out = Vec::new();
+    load(root, "src/lib.rs".into(), String::new(), 0, &mut out)?;
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+fn load(
+    root: &Path,
+    rel: String,
+    cfg: String,
+    depth: usize,
+    out: &mut Vec<SourceFile>,
+) -> Result<(), String> {
+    if depth > 32 {
+        return Err(format!("{rel}: modules nested more than 32 deep"));
+    }
+    if out.iter().any(|s| s.rel == rel) {
+        return Err(format!("{rel}: declared as a module twice"));
+    }
+    let text = std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
+    let mut file = syn::parse_file(&text).map_err(|e| format!("{rel}: does not parse: {e}"))?;
+    expand::expand_local_macros(&mut file.items);
+    let mut children = Vec::new();
+    file_modules(
+        root,
+        &rel,
+        &file.items,
+        &child_dir(&rel),
+        &cfg,
+        &mut children,
+    )?;
+    out.push(SourceFile { rel, cfg, file });
+    for (child, child_cfg) in children {
+        load(root, child, child_cfg, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// The directory of a file's path (`src/mock` for `src/mock/mod.rs`).
+fn dir_of(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Where the modules a file declares live: its directory for `lib.rs`,
+/// `main.rs` and `mod.rs`, else a directory named after it.
+fn child_dir(rel: &str) -> String {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    match name {
+        "lib.rs" | "main.rs" | "mod.rs" => dir.to_string(),
+        other => join(dir, other.trim_end_matches(".rs")),
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// `a/b/../c` → `a/c`; `None` when it leaves the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The files of the `mod name;` declarations in `items` (and in their inline
+/// modules), with their inherited `cfg` marks.
+fn file_modules(
+    root: &Path,
+    rel: &str,
+    items: &[syn::Item],
+    dir: &str,
+    cfg: &str,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    for item in items {
+        let syn::Item::Mod(m) = item else { continue };
+        if listing::cfg_test(&m.attrs) {
+            continue;
+        }
+        let cfg = format!("{cfg}{}", listing::cfg_marks(&m.attrs));
+        let name = m.ident.to_string();
+        if let Some((_, inner)) = &m.content {
+            file_modules(root, rel, inner, &join(dir, &name), &cfg, out)?;
+            continue;
+        }
+        let not_string = || format!("{rel}: `mod {name}`: #[path] is not a string");
+        let file = match m.attrs.iter().find(|a| a.path().is_ident("path")) {
+            Some(a) => {
+                let syn::Meta::NameValue(nv) = &a.meta else {
+                    return Err(not_string());
+                };
+                let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(lit),
+                    ..
+                }) = &nv.value
+                else {
+                    return Err(not_string());
+                };
+                normalize(&join(dir_of(rel), &lit.value())).ok_or(format!(
+                    "{rel}: `mod {name}`: #[path] leaves the repository"
+                ))?
+            }
+            None => {
+                let flat = join(dir, &format!("{name}.rs"));
+                let nested = join(dir, &format!("{name}/mod.rs"));
+                if root.join(&flat).is_file() {
+                    flat
+                } else if root.join(&nested).is_file() {
+                    nested
+                } else {
+                    return Err(format!(
+                        "{rel}: `mod {name}`: neither {flat} nor {nested} exists"
+                    ));
+                }
+            }
+        };
+        out.push((file, cfg));
+    }
+    Ok(())
 }
 
 /// The spec (YAML text) as pretty JSON, keys in spec order, with a final newline.
@@ -72,7 +361,7 @@ pub fn sync(root: &Path, check: bool) -> Result<SyncReport, String> {
     let spec_path = root.join("openapi/goodlife.yaml");
     let text =
         std::fs::read_to_string(&spec_path).map_err(|e| format!("{}: {e}", spec_path.display()))?;
-    let contents = [surface(&text)?, spec_json(&text)?];
+    let contents = [surface(root, &text)?, spec_json(&text)?];
     let mut report = SyncReport::default();
     for (rel, content) in OUTPUTS.iter().zip(contents) {
         let path = root.join(rel);
@@ -116,263 +405,58 @@ pub fn diff(old: &str, new: &str) -> Vec<String> {
     out
 }
 
-fn is_pub(v: &Visibility) -> bool {
-    matches!(v, Visibility::Public(_))
-}
-
-/// One line of Rust for a token tree: whitespace collapsed, `::std::…` paths shortened.
-fn flat(tokens: impl ToTokens) -> String {
-    let ty: syn::Type = match syn::parse2(tokens.to_token_stream()) {
-        Ok(t) => t,
-        Err(_) => return simplify(&tokens.to_token_stream().to_string()),
-    };
-    let file: syn::File = syn::parse_quote!(type X = #ty;);
-    let text = prettyplease::unparse(&file);
-    let text = text
-        .trim()
-        .trim_start_matches("type X = ")
-        .trim_end_matches(';');
-    simplify(text)
-}
-
-fn simplify(text: &str) -> String {
-    let mut s = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (from, to) in [
-        ("( ", "("),
-        (", )", ")"),
-        (",)", ")"),
-        ("< ", "<"),
-        (", >", ">"),
-        (",>", ">"),
-        ("{ ", "{"),
-        (", }", "}"),
-        (" }", "}"),
-        (",}", "}"),
-        (" , ", ", "),
-        (" :: ", "::"),
-        ("::std::string::", ""),
-        ("::std::vec::", ""),
-        ("::std::option::", ""),
-        ("::std::num::", ""),
-        ("::std::collections::", ""),
-        ("::std::", "std::"),
-    ] {
-        s = s.replace(from, to);
-    }
-    s
-}
-
-fn signature(sig: &syn::Signature) -> String {
-    let f: syn::File = syn::parse_quote!(#sig {});
-    let text = prettyplease::unparse(&f);
-    simplify(text.trim().trim_end_matches("{}").trim())
-}
-
-fn derives(attrs: &[syn::Attribute]) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let _ = a.parse_nested_meta(|m| {
-            let p = m.path.to_token_stream().to_string().replace(' ', "");
-            out.push(p.rsplit("::").next().unwrap_or(&p).to_string());
-            Ok(())
-        });
-    }
-    out.sort();
-    out
-}
-
-/// `rename = "…"` of a `#[serde(…)]` attribute.
-fn wire_name(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut name = None;
-    for a in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = a.parse_nested_meta(|m| {
-            if m.path.is_ident("rename") {
-                let lit: syn::LitStr = m.value()?.parse()?;
-                name = Some(lit.value());
-            } else if m.input.peek(syn::Token![=]) {
-                let _: syn::Expr = m.value()?.parse()?;
-            } else if m.input.peek(syn::token::Paren) {
-                let content;
-                syn::parenthesized!(content in m.input);
-                let _: proc_macro2::TokenStream = content.parse()?;
-            }
-            Ok(())
-        });
-    }
-    name
-}
-
-fn fields(fields: &Fields, indent: &str, out: &mut String) {
-    match fields {
-        Fields::Named(named) => {
-            for f in named.named.iter().filter(|f| is_pub(&f.vis)) {
-                let vis = "pub ";
-                let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
-                let wire = wire_name(&f.attrs)
-                    .map(|w| format!("  (wire {w:?})"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "{indent}{vis}{name}: {}{wire}", flat(&f.ty));
-            }
-        }
-        Fields::Unnamed(unnamed) => {
-            for (i, f) in unnamed.unnamed.iter().enumerate() {
-                let vis = if is_pub(&f.vis) { "pub " } else { "" };
-                let _ = writeln!(out, "{indent}{vis}{i}: {}", flat(&f.ty));
-            }
-        }
-        Fields::Unit => {}
-    }
-}
-
-fn items(list: &[Item], module: &str, out: &mut String) {
-    let prefix = if module.is_empty() {
-        String::new()
-    } else {
-        format!("{module}::")
-    };
-    for item in list {
-        match item {
-            Item::Mod(m) if is_pub(&m.vis) => {
-                let name = format!("{prefix}{}", m.ident);
-                let _ = writeln!(out, "\nmod {name}");
-                if let Some((_, inner)) = &m.content {
-                    items(inner, &name, out);
-                }
-            }
-            Item::Struct(st) if is_pub(&st.vis) => {
-                let d = derives(&st.attrs);
-                let d = if d.is_empty() {
-                    String::new()
-                } else {
-                    format!("  derive({})", d.join(", "))
-                };
-                let _ = writeln!(
-                    out,
-                    "struct {prefix}{}{}{d}",
-                    st.ident,
-                    flat_generics(&st.generics)
-                );
-                fields(&st.fields, "    ", out);
-            }
-            Item::Enum(en) if is_pub(&en.vis) => {
-                let d = derives(&en.attrs);
-                let d = if d.is_empty() {
-                    String::new()
-                } else {
-                    format!("  derive({})", d.join(", "))
-                };
-                let _ = writeln!(
-                    out,
-                    "enum {prefix}{}{}{d}",
-                    en.ident,
-                    flat_generics(&en.generics)
-                );
-                for v in &en.variants {
-                    let wire = wire_name(&v.attrs)
-                        .map(|w| format!("  (wire {w:?})"))
-                        .unwrap_or_default();
-                    let _ = writeln!(out, "    variant {}{wire}", v.ident);
-                    fields(&v.fields, "        ", out);
-                }
-            }
-            Item::Type(t) if is_pub(&t.vis) => {
-                let _ = writeln!(out, "type {prefix}{} = {}", t.ident, flat(&t.ty));
-            }
-            Item::Const(c) if is_pub(&c.vis) => {
-                let _ = writeln!(out, "const {prefix}{}: {}", c.ident, flat(&c.ty));
-            }
-            Item::Fn(f) if is_pub(&f.vis) => {
-                let _ = writeln!(
-                    out,
-                    "{prefix}{}",
-                    signature(&f.sig).trim_start_matches("pub ")
-                );
-            }
-            Item::Trait(t) if is_pub(&t.vis) => {
-                let _ = writeln!(out, "trait {prefix}{}", t.ident);
-            }
-            Item::Use(u) if is_pub(&u.vis) => {
-                let _ = writeln!(
-                    out,
-                    "use {}",
-                    simplify(&u.tree.to_token_stream().to_string())
-                );
-            }
-            Item::Impl(im) => {
-                let self_ty = flat(&im.self_ty);
-                let header = match &im.trait_ {
-                    Some((_, path, _)) => format!("impl {} for {self_ty}", flat_path(path)),
-                    None => format!("impl {self_ty}"),
-                };
-                let methods: Vec<String> =
-                    im.items
-                        .iter()
-                        .filter_map(|i| match i {
-                            ImplItem::Fn(f) if im.trait_.is_none() && is_pub(&f.vis) => Some(
-                                format!("    {}", signature(&f.sig).trim_start_matches("pub ")),
-                            ),
-                            ImplItem::Const(c) if im.trait_.is_none() && is_pub(&c.vis) => {
-                                Some(format!("    const {}: {}", c.ident, flat(&c.ty)))
-                            }
-                            _ => None,
-                        })
-                        .collect();
-                if im.trait_.is_some() || !methods.is_empty() {
-                    let _ = writeln!(out, "{header}");
-                    for m in methods {
-                        let _ = writeln!(out, "{m}");
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-fn flat_generics(g: &syn::Generics) -> String {
-    if g.params.is_empty() {
-        String::new()
-    } else {
-        simplify(&g.to_token_stream().to_string()).replace(" ", "")
-    }
-}
-
-fn flat_path(p: &syn::Path) -> String {
-    let ty: syn::Type = syn::Type::Path(syn::TypePath {
-        qself: None,
-        path: p.clone(),
-    });
-    flat(ty)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn surface_lists_types_fields_and_methods() {
+    /// A fresh directory under the system temp dir, unique per test.
+    fn temp_root(name: &str) -> std::path::PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("xtask-surface-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("openapi")).unwrap();
+        root
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy_dir(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+
+    /// The block that starts with the line `header`: it and its indented lines.
+    fn block_of<'a>(s: &'a str, header: &str) -> Vec<&'a str> {
+        let mut lines = s.lines().skip_while(|l| *l != header);
+        let mut out: Vec<&str> = lines.next().into_iter().collect();
+        out.extend(lines.take_while(|l| l.starts_with("    ")));
+        out
+    }
+
+    fn current() -> (String, String) {
         let text = std::fs::read_to_string(crate::default_spec()).unwrap();
-        let s = surface(&text).unwrap();
+        let s = surface(&crate::root(), &text).unwrap();
+        (text, s)
+    }
+
+    #[test]
+    fn surface_lists_types_fields_and_wire_names() {
+        let (text, s) = current();
         assert!(s.contains("\nstruct types::QueryOrderRequest"), "{s}");
-        assert!(
-            s.contains("    pub page_size: NonZeroU32\n") || s.contains("    pub page_size: "),
-            "{s}"
-        );
+        assert!(s.contains("    pub page_size: "), "{s}");
         assert!(
             s.contains("    pub base_resp: ") && s.contains("(wire \"BaseResp\")"),
             "{s}"
         );
-        for op in [
-            "query_reservation_orders",
-            "get_food_order_spu_detail",
-            "query_user_certificates",
-            "get_client_token",
-        ] {
-            assert!(
-                s.contains(&format!("    async fn {op}<'a>(&'a self")),
-                "missing {op}: {s}"
-            );
-        }
+        // Only the `types` module: progenitor's client is not compiled, not listed.
+        assert!(!s.contains("ResponseValue"), "{s}");
+        assert!(!s.contains("fn new_with_client"), "{s}");
         // A field added to the spec shows up as one new line.
         let changed = text.replacen(
             "        book_id:\n          type: string\n          minLength: 1\n",
@@ -380,17 +464,193 @@ mod tests {
             1,
         );
         assert_ne!(changed, text, "test fixture no longer matches the spec");
-        let s2 = surface(&changed).unwrap();
+        let s2 = surface(&crate::root(), &changed).unwrap();
         let added: Vec<&str> = s2.lines().filter(|l| !s.lines().any(|o| o == *l)).collect();
         assert_eq!(added, vec!["    pub channel: Option<String>"]);
     }
 
     #[test]
+    fn surface_lists_the_generated_operations() {
+        let (_, s) = current();
+        let client = block_of(&s, "impl crate::Client");
+        assert!(
+            client.contains(&"    async fn certificate_prepare(&self, request: impl crate::operation::IntoRequest<requests::CertificatePrepareRequest>) -> Result<crate::Response<types::CertificatePrepareData>, crate::Error>"),
+            "{client:#?}"
+        );
+        assert!(
+            client
+                .iter()
+                .any(|l| l.starts_with("    fn query_reservation_orders_stream(&self, ")),
+            "{client:#?}"
+        );
+        assert_eq!(
+            block_of(
+                &s,
+                "#[non_exhaustive] struct requests::CertificatePrepareRequest  derive(Clone, Debug, PartialEq)"
+            ),
+            [
+                "#[non_exhaustive] struct requests::CertificatePrepareRequest  derive(Clone, Debug, PartialEq)",
+                "    pub encrypted_data: Option<String>",
+                "    pub code: Option<String>",
+                "    pub poi_id: Option<String>",
+            ]
+        );
+        let methods = block_of(&s, "impl CertificatePrepareRequest");
+        assert!(methods.contains(&"    fn new() -> Self"), "{methods:#?}");
+        assert!(
+            methods.contains(&"    fn with_code(mut self, value: impl Into<String>) -> Self"),
+            "{methods:#?}"
+        );
+        let op = block_of(
+            &s,
+            "#[non_exhaustive] enum Operation  derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)",
+        );
+        for v in [
+            "CertificatePrepare",
+            "QueryReservationOrders",
+            "GetClientToken",
+        ] {
+            assert!(op.contains(&format!("    variant {v}").as_str()), "{op:#?}");
+        }
+        assert!(
+            block_of(&s, "impl Operation")
+                .contains(&"    fn spec(self) -> &'static crate::spec::OperationSpec"),
+            "{s}"
+        );
+        // The public trait's impls are listed, the crate's internal ones not.
+        assert!(s.contains("\nimpl crate::operation::IntoRequest<CertificateCancelRequest> for types::CertificateCancelRequest\n"));
+        assert!(!s.contains("OperationRequest for"), "{s}");
+        assert!(!s.contains("Envelope for"), "{s}");
+        assert!(!s.contains("call_dynamic"), "{s}");
+    }
+
+    #[test]
+    fn surface_lists_the_generated_tables() {
+        let (_, s) = current();
+        let tables = s
+            .split_once("\n## Generated tables (build/tables.rs)\n")
+            .and_then(|(_, t)| t.split_once("\n## Hand-written (src/)\n"))
+            .map(|(t, _)| t)
+            .unwrap();
+        let codes = block_of(
+            tables,
+            "#[non_exhaustive] enum ErrorCode  derive(Clone, Copy, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)",
+        );
+        assert!(
+            codes.contains(&"    variant MerchantNotAuthorized"),
+            "{codes:#?}"
+        );
+        assert_eq!(codes.last(), Some(&"        0: i64"), "{codes:#?}");
+        let methods = block_of(tables, "impl ErrorCode");
+        assert!(
+            methods.contains(&"    const fn from_code(code: i64) -> Self"),
+            "{methods:#?}"
+        );
+        assert!(
+            tables.contains("\nstatic ERROR_TABLE: &[ErrorRow]\n"),
+            "{tables}"
+        );
+        assert!(
+            tables.contains("\nconst QUERY_ORDER_REQUEST__PAGE_SIZE: Limit\n"),
+            "{tables}"
+        );
+    }
+
+    #[test]
+    fn surface_lists_the_hand_written_api() {
+        let (_, s) = current();
+        let hand = s
+            .split_once("\n## Hand-written (src/)\n")
+            .map(|(_, h)| h)
+            .unwrap();
+        assert!(hand.contains("\n// src/client.rs\n"), "{hand}");
+        let client = block_of(hand, "impl Client");
+        assert!(
+            client.contains(&"    fn builder() -> ClientBuilder"),
+            "{client:#?}"
+        );
+        // `pub(crate)` members are not public API.
+        assert!(
+            !client.iter().any(|l| l.contains("fn http(")),
+            "{client:#?}"
+        );
+        assert!(hand.contains("\nuse client::ClientBuilder\n"), "{hand}");
+        assert!(
+            hand.contains("\nconst PRODUCTION_BASE_URL: &str\n"),
+            "{hand}"
+        );
+        assert!(hand.contains("\ntrait TokenStore: "), "{hand}");
+        assert!(
+            hand.contains("\nimpl std::fmt::Debug for Client\n"),
+            "{hand}"
+        );
+        // Feature-gated code is kept and marked, test code is left out.
+        assert!(
+            hand.contains("\n// src/mock/mod.rs  #[cfg(feature = \"mock\")]\n"),
+            "{hand}"
+        );
+        assert!(
+            hand.contains("\n#[cfg(feature = \"redis\")] use redis_store::RedisTokenStore\n"),
+            "{hand}"
+        );
+        assert!(
+            hand.contains("    #[cfg(feature = \"chrono\")] fn to_chrono(self)"),
+            "{hand}"
+        );
+        assert!(!hand.contains("mod tests"), "{hand}");
+        assert!(!hand.contains("#[cfg(test)]"), "{hand}");
+        // The binary's modules are not the library's API.
+        assert!(!hand.contains("src/cli/"), "{hand}");
+        // Stable: no absolute paths, the same text twice.
+        assert!(!s.contains(&crate::root().display().to_string()), "{s}");
+        assert_eq!(s, current().1);
+    }
+
+    #[test]
+    fn module_tree_errors_are_reported() {
+        let root = temp_root("modtree");
+        let spec = std::fs::read_to_string(crate::default_spec()).unwrap();
+        std::fs::create_dir_all(root.join("src/a")).unwrap();
+        std::fs::write(root.join("src/lib.rs"), "pub mod a;\nmod gone;\n").unwrap();
+        std::fs::write(root.join("src/a/mod.rs"), "pub fn f() {}\n").unwrap();
+        let err = surface(&root, &spec).unwrap_err();
+        assert!(
+            err.contains("`mod gone`: neither src/gone.rs nor src/gone/mod.rs exists"),
+            "{err}"
+        );
+
+        std::fs::write(
+            root.join("src/lib.rs"),
+            "pub mod a;\n#[cfg(test)]\nmod gone;\n#[path = \"../../x.rs\"]\nmod out;\n",
+        )
+        .unwrap();
+        let err = surface(&root, &spec).unwrap_err();
+        assert!(err.contains("leaves the repository"), "{err}");
+
+        std::fs::write(
+            root.join("src/lib.rs"),
+            "pub mod a;\n#[cfg(test)]\nmod gone;\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("src/a/mod.rs"), "pub fn f( {}\n").unwrap();
+        let err = surface(&root, &spec).unwrap_err();
+        assert!(err.starts_with("src/a/mod.rs: does not parse"), "{err}");
+
+        std::fs::write(root.join("src/a/mod.rs"), "pub fn f(x: u8) -> u8 { x }\n").unwrap();
+        let s = surface(&root, &spec).unwrap();
+        assert!(
+            s.ends_with("\n// src/a/mod.rs\nfn f(x: u8) -> u8\n\n// src/lib.rs\nmod a\n"),
+            "{s}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
     fn sync_writes_then_check_catches_a_stale_surface() {
-        let root = std::env::temp_dir().join(format!("xtask-surface-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("openapi")).unwrap();
+        let root = temp_root("sync");
         let spec = std::fs::read_to_string(crate::default_spec()).unwrap();
         std::fs::write(root.join("openapi/goodlife.yaml"), &spec).unwrap();
+        copy_dir(&crate::root().join("src"), &root.join("src"));
 
         let first = sync(&root, true).unwrap();
         assert!(first.stale, "missing files are stale");
@@ -402,17 +662,49 @@ mod tests {
                 "wrote openapi/goodlife.json"
             ]
         );
-        let clean = sync(&root, true).unwrap();
-        assert_eq!(
-            clean,
-            SyncReport {
-                stale: false,
-                lines: vec![
-                    "openapi/api-surface.txt: up to date".into(),
-                    "openapi/goodlife.json: up to date".into()
-                ]
-            }
+        let clean = SyncReport {
+            stale: false,
+            lines: vec![
+                "openapi/api-surface.txt: up to date".into(),
+                "openapi/goodlife.json: up to date".into(),
+            ],
+        };
+        assert_eq!(sync(&root, true).unwrap(), clean);
+
+        // A change that is not API (a private item, a body) keeps it up to date.
+        let client_rs = root.join("src/client.rs");
+        let original = std::fs::read_to_string(&client_rs).unwrap();
+        std::fs::write(
+            &client_rs,
+            format!("{original}\nfn private_helper() -> u8 {{ 1 }}\n"),
+        )
+        .unwrap();
+        assert_eq!(sync(&root, true).unwrap(), clean);
+
+        // A changed pub signature in hand-written code makes it stale.
+        let changed = original.replacen(
+            "pub fn builder() -> ClientBuilder {",
+            "pub fn builder(sandbox: bool) -> ClientBuilder {\n        let _ = sandbox;",
+            1,
         );
+        assert_ne!(
+            changed, original,
+            "test fixture no longer matches src/client.rs"
+        );
+        std::fs::write(&client_rs, changed).unwrap();
+        let stale = sync(&root, true).unwrap();
+        assert!(stale.stale);
+        assert_eq!(
+            stale.lines,
+            [
+                "openapi/api-surface.txt is stale; run `cargo xtask api-surface` and commit it",
+                "  -     fn builder() -> ClientBuilder",
+                "  +     fn builder(sandbox: bool) -> ClientBuilder",
+                "openapi/goodlife.json: up to date",
+            ]
+        );
+        std::fs::write(&client_rs, &original).unwrap();
+        assert_eq!(sync(&root, true).unwrap(), clean);
 
         // Retype a response field: both files go stale, the surface shows the Rust change.
         let changed = spec.replacen(
@@ -458,5 +750,17 @@ mod tests {
             j.find("openapi").unwrap() < j.find("info").unwrap()
                 && j.find("info").unwrap() < j.find("paths").unwrap()
         );
+    }
+
+    #[test]
+    fn normalize_and_child_dirs() {
+        assert_eq!(
+            normalize("src/bin/../cli/mod.rs").as_deref(),
+            Some("src/cli/mod.rs")
+        );
+        assert_eq!(normalize("src/../../x.rs"), None);
+        assert_eq!(child_dir("src/lib.rs"), "src");
+        assert_eq!(child_dir("src/mock/mod.rs"), "src/mock");
+        assert_eq!(child_dir("src/client.rs"), "src/client");
     }
 }
