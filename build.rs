@@ -51,7 +51,9 @@ fn run() -> Result<(), String> {
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
 
-    let settings = generation_settings();
+    // The JsonSchema derive only with feature `schemars`: schemars is then not a
+    // public dependency by default, and the build is lighter.
+    let settings = generation_settings_with(std::env::var_os("CARGO_FEATURE_SCHEMARS").is_some());
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)
