@@ -629,6 +629,60 @@ async fn drive_the_cli(server: &MockServer, shown: &mut Shown) -> Vec<String> {
         ("DOUYIN_CLIENT_SECRET", SECRET),
     ];
     record(shown, goodlife(&dead_env, &orders).await, 3);
+
+    // Secrets on argv are refused before anything runs, without an echo; from
+    // files they work (and are not shown either).
+    let base_only = [("DOUYIN_BASE_URL", base.as_str())];
+    let key_only = [
+        ("DOUYIN_BASE_URL", base.as_str()),
+        ("DOUYIN_CLIENT_KEY", sample::CLIENT_KEY),
+    ];
+    let secret_eq = format!("--client-secret={SECRET}");
+    record(
+        shown,
+        goodlife(
+            &key_only,
+            &[&["--client-secret", SECRET][..], &orders].concat(),
+        )
+        .await,
+        2,
+    );
+    record(shown, goodlife(&key_only, &[&secret_eq, "token"]).await, 2);
+    record(
+        shown,
+        goodlife(
+            &base_only,
+            &[&orders[..], &["--access-token", FIXED_TOKEN]].concat(),
+        )
+        .await,
+        2,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, FIXED_TOKEN).unwrap();
+    let secret_file = secret_file.to_str().unwrap();
+    let token_file = token_file.to_str().unwrap();
+    record(
+        shown,
+        goodlife(
+            &key_only,
+            &[&["--client-secret-file", secret_file][..], &orders].concat(),
+        )
+        .await,
+        0,
+    );
+    // The canary token is unknown to the sandbox: an API error (exit 1).
+    record(
+        shown,
+        goodlife(
+            &base_only,
+            &[&["--access-token-file", token_file][..], &orders].concat(),
+        )
+        .await,
+        1,
+    );
     printed_tokens
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use douyin_goodlife::mock::{Fault, MockServer, Operation, sample};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_goodlife");
@@ -62,18 +62,49 @@ async fn goodlife(args: &[&str]) -> Run {
     run_cmd(command(args)).await
 }
 
-/// `goodlife --base-url <server> --access-token <fresh token> ARGS…`
+/// Runs `cmd` with `input` on its stdin.
+async fn run_with_stdin(mut cmd: Command, input: &[u8]) -> Run {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("goodlife ran");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input).await.expect("write stdin");
+    drop(stdin);
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("goodlife finished within 60 s")
+        .expect("goodlife ran");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// `DOUYIN_ACCESS_TOKEN=<fresh token> goodlife --base-url <server> ARGS…`
 async fn against(server: &MockServer, args: &[&str]) -> Run {
     let base = server.base_url();
-    let token = server.issue_token();
-    let mut all = vec![
-        "--base-url",
-        base.as_str(),
-        "--access-token",
-        token.as_str(),
-    ];
-    all.extend_from_slice(args);
-    goodlife(&all).await
+    let mut cmd = command(&[&["--base-url", base.as_str()][..], args].concat());
+    cmd.env("DOUYIN_ACCESS_TOKEN", server.issue_token());
+    run_cmd(cmd).await
+}
+
+/// `goodlife ARGS…` with the sandbox's client key and secret in the environment.
+async fn with_credentials(args: &[&str]) -> Run {
+    let mut cmd = command(args);
+    cmd.env("DOUYIN_CLIENT_KEY", sample::CLIENT_KEY)
+        .env("DOUYIN_CLIENT_SECRET", sample::CLIENT_SECRET);
+    run_cmd(cmd).await
+}
+
+/// `goodlife ARGS…` with `token` as DOUYIN_ACCESS_TOKEN.
+async fn with_token(token: &str, args: &[&str]) -> Run {
+    let mut cmd = command(args);
+    cmd.env("DOUYIN_ACCESS_TOKEN", token);
+    run_cmd(cmd).await
 }
 
 const DAY_START: &str = "1732896000";
@@ -420,16 +451,9 @@ async fn invalid_input_exits_2_and_the_server_receives_nothing() {
 
     // With credentials, not even a token is fetched for a bad query.
     let base = server.base_url();
-    let run = goodlife(
+    let run = with_credentials(
         &[
-            &[
-                "--base-url",
-                &base,
-                "--client-key",
-                sample::CLIENT_KEY,
-                "--client-secret",
-                sample::CLIENT_SECRET,
-            ][..],
+            &["--base-url", &base][..],
             &orders_args(&["--page-size", "51"]),
         ]
         .concat(),
@@ -439,7 +463,14 @@ async fn invalid_input_exits_2_and_the_server_receives_nothing() {
     // And no credentials at all is invalid input too.
     let run = goodlife(&[&["--base-url", &base][..], &orders_args(&[])].concat()).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--access-token"), "{}", run.stderr);
+    for named in [
+        "DOUYIN_ACCESS_TOKEN",
+        "--access-token-file",
+        "DOUYIN_CLIENT_SECRET",
+        "--client-secret-file",
+    ] {
+        assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+    }
     assert_eq!(server.received().len(), 0, "the server received nothing");
 }
 
@@ -450,12 +481,9 @@ async fn a_dead_port_or_a_timeout_exits_3() {
         listener.local_addr().unwrap().port()
     };
     let base = format!("http://127.0.0.1:{port}");
-    let run = goodlife(
-        &[
-            &["--base-url", &base, "--access-token", "clt.x"][..],
-            &orders_args(&[]),
-        ]
-        .concat(),
+    let run = with_token(
+        "clt.x",
+        &[&["--base-url", &base][..], &orders_args(&[])].concat(),
     )
     .await;
     assert_eq!(run.code, 3, "{}", run.stderr);
@@ -481,39 +509,29 @@ async fn a_dead_port_or_a_timeout_exits_3() {
 async fn token_prints_a_working_token_and_credentials_work_from_the_environment() {
     let server = MockServer::start().await;
     let base = server.base_url();
-    let creds = [
-        "--client-key",
-        sample::CLIENT_KEY,
-        "--client-secret",
-        sample::CLIENT_SECRET,
-    ];
-    let run = goodlife(&[&["--base-url", &base][..], &creds, &["token"]].concat()).await;
+    let run = with_credentials(&["--base-url", &base, "token"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let token = run.stdout.trim();
     assert!(
         token.starts_with("clt.") && !token.contains(char::is_whitespace),
         "{token:?}"
     );
-    let works = goodlife(
-        &[
-            &["--base-url", &base, "--access-token", token][..],
-            &orders_args(&[]),
-        ]
-        .concat(),
+    let works = with_token(
+        token,
+        &[&["--base-url", &base][..], &orders_args(&[])].concat(),
     )
     .await;
     assert_eq!(works.code, 0, "{}", works.stderr);
 
-    let wrong = goodlife(&[
+    let mut cmd = command(&[
         "--base-url",
         &base,
         "--client-key",
         sample::CLIENT_KEY,
-        "--client-secret",
-        "nope",
         "token",
-    ])
-    .await;
+    ]);
+    cmd.env("DOUYIN_CLIENT_SECRET", "nope");
+    let wrong = run_cmd(cmd).await;
     assert_eq!(wrong.code, 1);
     assert!(wrong.stderr.contains("10013"), "{}", wrong.stderr);
     assert!(
@@ -647,4 +665,363 @@ async fn demo_runs_the_tour_and_exits_0() {
         );
     }
     assert!(!run.stdout.contains("clt."), "the token is not printed");
+}
+
+/// A file holding `bytes`, in `dir`.
+fn secret_file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_secret_on_argv_is_refused_with_exit_2_and_never_echoed() {
+    let server = MockServer::start().await;
+    let base = server.base_url();
+    // Working values: were they used, the commands would succeed.
+    let token = server.issue_token();
+    let secret = sample::CLIENT_SECRET;
+    let orders = orders_args(&[]);
+    let secret_eq = format!("--client-secret={secret}");
+    let token_eq = format!("--access-token={token}");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            [
+                &["--base-url", &base, "--client-key", sample::CLIENT_KEY][..],
+                &["--client-secret", secret],
+                &orders,
+            ]
+            .concat(),
+            secret,
+            "--client-secret",
+        ),
+        (
+            vec![
+                "--base-url",
+                &base,
+                "--client-key",
+                sample::CLIENT_KEY,
+                &secret_eq,
+                "token",
+            ],
+            secret,
+            "--client-secret",
+        ),
+        // After the subcommand, as the global option it used to be.
+        (
+            [
+                &["--base-url", &base][..],
+                &orders,
+                &["--access-token", &token],
+            ]
+            .concat(),
+            &token,
+            "--access-token",
+        ),
+        (
+            [&["--base-url", &base, &token_eq][..], &orders].concat(),
+            &token,
+            "--access-token",
+        ),
+        // Even when the rest of the line is wrong too, and for commands that
+        // need no secret: the refusal comes first.
+        (
+            vec!["--client-secret", secret, "orders", "--no-such-flag"],
+            secret,
+            "--client-secret",
+        ),
+        (
+            vec!["--access-token", "-dash-token", "explain", "2190008"],
+            "-dash-token",
+            "--access-token",
+        ),
+        (
+            vec!["sign", "spi", "--query", "a=1", "--client-secret", secret],
+            secret,
+            "--client-secret",
+        ),
+        (
+            vec!["--client-secret", "--help"],
+            "Usage",
+            "--client-secret",
+        ),
+    ];
+    for (args, value, option) in cases {
+        let run = goodlife(&args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+        assert!(
+            !run.stderr.contains(value),
+            "{args:?} echoes the value: {}",
+            run.stderr
+        );
+        let (env, file) = match option {
+            "--client-secret" => ("DOUYIN_CLIENT_SECRET", "--client-secret-file"),
+            _ => ("DOUYIN_ACCESS_TOKEN", "--access-token-file"),
+        };
+        assert!(
+            run.stderr.contains(option) && run.stderr.contains(env) && run.stderr.contains(file),
+            "{args:?}: names the option, the variable and the file option: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(server.received().len(), 0, "nothing was sent");
+
+    // After `--` nothing is an option: no refusal, clap's own error (a stray
+    // positional argument), still exit 2 and nothing sent.
+    let run = goodlife(&["explain", "--", "--access-token"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("DOUYIN_ACCESS_TOKEN"),
+        "{}",
+        run.stderr
+    );
+
+    // The options offered instead are in the help, the refused ones are not.
+    let help = goodlife(&["--help"]).await;
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("--client-secret-file <FILE>"),
+        "{}",
+        help.stdout
+    );
+    assert!(
+        help.stdout.contains("--access-token-file <FILE>"),
+        "{}",
+        help.stdout
+    );
+    assert!(
+        !help.stdout.contains("--client-secret <"),
+        "{}",
+        help.stdout
+    );
+    assert!(!help.stdout.contains("--access-token <"), "{}", help.stdout);
+}
+
+#[tokio::test]
+async fn secrets_are_read_from_files_or_stdin() {
+    let server = MockServer::start().await;
+    let base = server.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let secret_path = secret_file(
+        &dir,
+        "secret",
+        format!("{}\n", sample::CLIENT_SECRET).as_bytes(),
+    );
+    let with_key = ["--base-url", &base, "--client-key", sample::CLIENT_KEY];
+
+    // --client-secret-FILE: `token` fetches one (the trailing newline is not
+    // part of the secret, or the sandbox would refuse it).
+    let run = goodlife(
+        &[
+            &with_key[..],
+            &["--client-secret-file", &secret_path, "token"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let fetched = run.stdout.trim().to_string();
+    assert!(fetched.starts_with("clt."), "{fetched:?}");
+    // The file wins over the environment variable.
+    let mut cmd = command(
+        &[
+            &with_key[..],
+            &["--client-secret-file", &secret_path],
+            &orders_args(&[]),
+        ]
+        .concat(),
+    );
+    cmd.env("DOUYIN_CLIENT_SECRET", "wrong-secret");
+    let run = run_cmd(cmd).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["total"], Value::from(day_orders(&server).len()));
+    // `-` reads stdin, here with a CRLF ending.
+    let cmd = command(&[&with_key[..], &["--client-secret-file", "-", "token"]].concat());
+    let run = run_with_stdin(cmd, format!("{}\r\n", sample::CLIENT_SECRET).as_bytes()).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.trim().starts_with("clt."), "{}", run.stdout);
+    assert_eq!(server.received_count(Operation::GetClientToken), 3);
+
+    // --access-token-file: the token is sent as is, nothing is fetched.
+    server.reset_received();
+    let token = server.issue_token();
+    let token_path = secret_file(&dir, "token", format!("{token}\n").as_bytes());
+    let run = goodlife(
+        &[
+            &["--base-url", &base, "--access-token-file", &token_path][..],
+            &orders_args(&[]),
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cmd = command(
+        &[
+            &["--base-url", &base, "--access-token-file", "-"][..],
+            &orders_args(&[]),
+        ]
+        .concat(),
+    );
+    let run = run_with_stdin(cmd, token.as_bytes()).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sent = server.received();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(server.received_count(Operation::GetClientToken), 0);
+    for req in &sent {
+        assert_eq!(req.header("access-token"), Some(token.as_str()));
+    }
+
+    // `goodlife sign` takes the global option too.
+    let body = secret_file(&dir, "body.json", b"{}");
+    let run = goodlife(&[
+        "--client-secret-file",
+        &secret_path,
+        "sign",
+        "webhook",
+        "--body-file",
+        &body,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut cmd = command(&["sign", "webhook", "--body-file", &body]);
+    cmd.env("DOUYIN_CLIENT_SECRET", sample::CLIENT_SECRET);
+    assert_eq!(run.stdout, run_cmd(cmd).await.stdout, "the same secret");
+}
+
+#[tokio::test]
+async fn an_unreadable_or_empty_secret_file_is_invalid_input_and_not_shown() {
+    let server = MockServer::start().await;
+    let base = server.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = secret_file(&dir, "empty", b"");
+    let newline = secret_file(&dir, "newline", b"\n");
+    // Not UTF-8: the error must not quote what it read.
+    let binary = secret_file(&dir, "binary", b"MARKER-secret-5f\xff\xfe");
+    let missing = dir.path().join("missing").to_str().unwrap().to_owned();
+    let a_dir = dir.path().to_str().unwrap().to_owned();
+    let with_key = ["--base-url", &base, "--client-key", sample::CLIENT_KEY];
+    for option in ["--client-secret-file", "--access-token-file"] {
+        // Without a client key for the token: it is what is read then.
+        let before: &[&str] = if option == "--access-token-file" {
+            &with_key[..2]
+        } else {
+            &with_key
+        };
+        for file in [&empty, &newline, &binary, &missing, &a_dir] {
+            let args = [before, &[option, file.as_str()], &orders_args(&[])].concat();
+            let run = goodlife(&args).await;
+            assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+            assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+            assert!(run.stderr.contains(option), "{args:?}: {}", run.stderr);
+            assert!(!run.stderr.contains("MARKER"), "{args:?}: {}", run.stderr);
+        }
+        // An empty stdin too.
+        let args = [before, &[option, "-"], &orders_args(&[])].concat();
+        let run = run_with_stdin(command(&args), b"").await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(option) && run.stderr.contains("stdin is empty"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(server.received().len(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn credentials_win_over_a_fixed_token_as_in_from_env() {
+    let server = MockServer::start().await;
+    let base = server.base_url();
+    let fixed = server.issue_token();
+    let env_run = |vars: Vec<(&'static str, String)>, args: Vec<String>| {
+        let mut cmd = command(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        cmd.envs(vars);
+        run_cmd(cmd)
+    };
+    let orders: Vec<String> = [&["--base-url", base.as_str()][..], &orders_args(&[])]
+        .concat()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let key = ("DOUYIN_CLIENT_KEY", sample::CLIENT_KEY.to_string());
+    let secret = ("DOUYIN_CLIENT_SECRET", sample::CLIENT_SECRET.to_string());
+    let token = ("DOUYIN_ACCESS_TOKEN", fixed.clone());
+
+    // The fixed token alone: sent as is, nothing fetched. (First: a fetched
+    // token replaces the ones issued before.)
+    let run = env_run(vec![token.clone()], orders.clone()).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.received_count(Operation::GetClientToken), 0);
+    assert_eq!(
+        server.received()[0].header("access-token"),
+        Some(fixed.as_str())
+    );
+
+    // Empty variables count as unset.
+    let run = env_run(
+        vec![
+            ("DOUYIN_CLIENT_KEY", String::new()),
+            ("DOUYIN_CLIENT_SECRET", String::new()),
+            token.clone(),
+        ],
+        orders.clone(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.received_count(Operation::GetClientToken), 0);
+    assert_eq!(server.received().len(), 2, "the fixed token worked twice");
+
+    // Both in the environment: a token is fetched with the credentials, and
+    // sent instead of the fixed one.
+    server.reset_received();
+    let run = env_run(
+        vec![key.clone(), secret.clone(), token.clone()],
+        orders.clone(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.received_count(Operation::GetClientToken), 1);
+    let sent = server.received();
+    let used = sent.last().unwrap().header("access-token").unwrap();
+    assert!(used.starts_with("clt.") && used != fixed, "{used}");
+
+    // Also when the token comes from --access-token-file: one order.
+    server.reset_received();
+    let dir = tempfile::tempdir().unwrap();
+    let token_path = secret_file(&dir, "token", fixed.as_bytes());
+    let with_file = [
+        vec!["--access-token-file".to_string(), token_path.clone()],
+        orders.clone(),
+    ]
+    .concat();
+    let run = env_run(vec![key.clone(), secret.clone()], with_file).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(server.received_count(Operation::GetClientToken), 1);
+
+    // Half the credentials is an error even with a token (as from_env says),
+    // naming what is missing; nothing is sent.
+    server.reset_received();
+    let run = env_run(vec![key.clone(), token.clone()], orders.clone()).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("DOUYIN_CLIENT_SECRET"),
+        "{}",
+        run.stderr
+    );
+    let run = env_run(vec![secret.clone(), token.clone()], orders.clone()).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("DOUYIN_CLIENT_KEY"), "{}", run.stderr);
+    assert_eq!(server.received().len(), 0, "nothing sent");
+
+    // The order is documented in the help.
+    let help = goodlife(&["--help"]).await;
+    assert!(
+        help.stdout.contains("with the client secret wins")
+            && help
+                .stdout
+                .contains("a fixed access token is used only when neither is set"),
+        "{}",
+        help.stdout
+    );
 }

@@ -140,7 +140,35 @@ fn secret_never_from_argv() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("argv-secret"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("argv-secret"), "{stderr}");
+    assert!(
+        stderr.contains("DOUYIN_CLIENT_SECRET") && stderr.contains("--client-secret-file"),
+        "{stderr}"
+    );
+    // Refused even when it equals the environment's, and in the `=` form.
+    for args in [
+        &[
+            "--client-secret",
+            "argv-secret",
+            "sign",
+            "webhook",
+            "--body-file",
+            &body_file,
+        ][..],
+        &[
+            "sign",
+            "webhook",
+            "--body-file",
+            &body_file,
+            "--client-secret=argv-secret",
+        ],
+    ] {
+        let out = goodlife(args, Some("argv-secret"));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty());
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("argv-secret"));
+    }
 
     let out = goodlife(&["sign", "webhook", "--body-file", &body_file], None);
     assert_eq!(out.status.code(), Some(2), "no secret at all");
@@ -164,4 +192,86 @@ fn get_with_a_body_is_refused() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn secret_file_from_a_file_or_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = br#"{"event":"verify_webhook"}"#;
+    let body_file = file(&dir, "body.json", body);
+    let expected = python_digest("sha1", &[&b"file-secret"[..], body].concat());
+
+    let secret_file = file(&dir, "secret", b"file-secret\n");
+    for option in ["--secret-file", "--client-secret-file"] {
+        // The file wins over the environment.
+        let out = goodlife(
+            &[
+                "sign",
+                option,
+                &secret_file,
+                "webhook",
+                "--body-file",
+                &body_file,
+            ],
+            Some("env-secret"),
+        );
+        assert_eq!(ok_line(&out), expected, "{option}");
+    }
+
+    // `-` reads stdin; a trailing CRLF is dropped.
+    let mut child = Command::new(BIN)
+        .args([
+            "sign",
+            "--secret-file",
+            "-",
+            "webhook",
+            "--body-file",
+            &body_file,
+        ])
+        .env_remove("DOUYIN_CLIENT_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("goodlife ran");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"file-secret\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(ok_line(&out), expected);
+
+    // Both options at once, or an empty file: refused, content never shown.
+    let out = goodlife(
+        &[
+            "--client-secret-file",
+            &secret_file,
+            "sign",
+            "--secret-file",
+            &secret_file,
+            "webhook",
+            "--body-file",
+            &body_file,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("file-secret"));
+    let empty = file(&dir, "empty", b"");
+    let out = goodlife(
+        &[
+            "sign",
+            "--secret-file",
+            &empty,
+            "webhook",
+            "--body-file",
+            &body_file,
+        ],
+        Some("env-secret"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--secret-file"));
 }

@@ -10,7 +10,9 @@ mod ops;
 mod query;
 mod sign;
 
-use std::io::Write;
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use douyin_goodlife::{
     Client, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET, ERROR_TABLE, Error,
     ErrorCode, PRODUCTION_BASE_URL, SANDBOX_BASE_URL,
 };
+use secrecy::{ExposeSecret, SecretString};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -33,9 +36,18 @@ pub const EXIT_TRANSPORT: u8 = 3;
 /// Query Douyin's goodlife (local life) APIs, or run an offline sandbox of them.
 #[derive(Parser)]
 #[command(name = "goodlife", version)]
-#[command(after_help = "Exit codes: 0 success, 1 the API answered an error, \
+#[command(
+    after_help = "Credentials: secrets never go on the command line (other users see it in \
+`ps`). The client secret comes from --client-secret-file FILE, else DOUYIN_CLIENT_SECRET; an \
+access token from --access-token-file FILE, else DOUYIN_ACCESS_TOKEN (FILE `-` reads stdin).\n\
+Order, as in ClientBuilder::from_env: the client key (--client-key, DOUYIN_CLIENT_KEY) with \
+the client secret wins, tokens then fetched and refreshed as needed; a fixed access token is \
+used only when neither is set; one without the other is an error. The host: --sandbox, else \
+--base-url, else DOUYIN_BASE_URL, else production.\n\n\
+Exit codes: 0 success, 1 the API answered an error, \
 2 invalid input (nothing sent), 3 transport or decode failure.\n\
-Try it offline: `goodlife demo`, or `goodlife mock` and point DOUYIN_BASE_URL at it.")]
+Try it offline: `goodlife demo`, or `goodlife mock` and point DOUYIN_BASE_URL at it."
+)]
 pub struct Cli {
     /// API host.
     #[arg(long, global = true, help_heading = "Global options", env = ENV_BASE_URL, default_value = PRODUCTION_BASE_URL, value_name = "URL")]
@@ -43,16 +55,27 @@ pub struct Cli {
     /// Use Douyin's sandbox host (https://open-sandbox.douyin.com); wins over --base-url.
     #[arg(long, global = true)]
     sandbox: bool,
-    /// A client token (clt.…) to send as is.
-    #[arg(long, global = true, help_heading = "Global options", env = ENV_ACCESS_TOKEN, hide_env_values = true, value_name = "TOKEN")]
-    access_token: Option<String>,
-    /// The application's client_key; with --client-secret a token is fetched when no
-    /// access token is given.
+    /// Read a client token (clt.…) to send as is from this file (`-`: stdin) instead of
+    /// DOUYIN_ACCESS_TOKEN; used only without client credentials.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "FILE"
+    )]
+    access_token_file: Option<PathBuf>,
+    /// The application's client_key; with the client secret, tokens are fetched as needed.
     #[arg(long, global = true, help_heading = "Global options", env = ENV_CLIENT_KEY, value_name = "KEY")]
     client_key: Option<String>,
-    /// The application's client_secret.
-    #[arg(long, global = true, help_heading = "Global options", env = ENV_CLIENT_SECRET, hide_env_values = true, value_name = "SECRET")]
-    client_secret: Option<String>,
+    /// Read the application's client_secret from this file (`-`: stdin) instead of
+    /// DOUYIN_CLIENT_SECRET.
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "FILE"
+    )]
+    client_secret_file: Option<PathBuf>,
     /// Timeout of one HTTP attempt, in seconds.
     #[arg(long, global = true, help_heading = "Global options", env = "DOUYIN_TIMEOUT", value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
@@ -72,7 +95,7 @@ enum Command {
     Spu(query::SpuArgs),
     /// 查询用户券列表: a user's vouchers at a merchant.
     Certificates(query::CertificatesArgs),
-    /// Fetch a client token with --client-key/--client-secret and print it.
+    /// Fetch a client token with the client key and secret and print it.
     Token,
     /// Explain an error code: message, advice, retry class, documenting operations.
     Explain {
@@ -118,13 +141,50 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Fails when a secret is on the command line (`--client-secret X`,
+/// `--client-secret=X`, `--access-token …`), where other users can read it.
+/// Runs before clap, so that no other parse error hides it; the message names
+/// the option, never the value. (clap takes long options only whole, so these
+/// are the only spellings; after `--` nothing is an option.)
+fn refuse_argv_secrets(args: &[OsString]) -> Result<(), String> {
+    let refused = [
+        ("--client-secret", ENV_CLIENT_SECRET, "--client-secret-file"),
+        ("--access-token", ENV_ACCESS_TOKEN, "--access-token-file"),
+    ];
+    for arg in args.iter().skip(1) {
+        let arg = arg.as_encoded_bytes();
+        if arg == b"--" {
+            break;
+        }
+        for (option, env, file) in refused {
+            let option_bytes = option.as_bytes();
+            let given = arg == option_bytes
+                || arg
+                    .strip_prefix(option_bytes)
+                    .is_some_and(|rest| rest.starts_with(b"="));
+            if given {
+                return Err(format!(
+                    "{option} is not taken on the command line, where other users can read \
+                     it: set {env} or use {file} FILE (`-` reads stdin)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Parses the arguments, runs the command, returns its exit code.
 pub fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Err(msg) = refuse_argv_secrets(&args) {
+        eprintln!("error: {msg}");
+        return ExitCode::from(EXIT_INPUT);
+    }
     let matches = Cli::command()
         .subcommands(ops::commands())
         .subcommand_required(true)
         .arg_required_else_help(true)
-        .get_matches();
+        .get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -198,26 +258,134 @@ impl Cli {
         }
     }
 
-    /// The client for the query commands: the access token if given, else the
-    /// credentials. Without either, an input error (nothing is sent); the
-    /// error is reported and its exit code returned.
-    fn client(&self) -> Result<Client, u8> {
+    /// The client secret: `--client-secret-file`, else `DOUYIN_CLIENT_SECRET`
+    /// (empty counts as unset).
+    fn client_secret(&self) -> Result<Option<SecretString>, String> {
+        secret_from(
+            "--client-secret-file",
+            self.client_secret_file.as_deref(),
+            ENV_CLIENT_SECRET,
+        )
+    }
+
+    /// The fixed access token: `--access-token-file`, else `DOUYIN_ACCESS_TOKEN`.
+    fn access_token(&self) -> Result<Option<SecretString>, String> {
+        secret_from(
+            "--access-token-file",
+            self.access_token_file.as_deref(),
+            ENV_ACCESS_TOKEN,
+        )
+    }
+
+    /// The client key and secret, if both are set; one without the other is
+    /// an error (as in `ClientBuilder::from_env`).
+    fn credentials(&self) -> Result<Option<(&str, SecretString)>, String> {
+        let key = self
+            .client_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        match (key, self.client_secret()?) {
+            (Some(key), Some(secret)) => Ok(Some((key, secret))),
+            (Some(_), None) => Err(format!(
+                "the client key is set ({ENV_CLIENT_KEY} or --client-key) but the client secret \
+                 is not: set {ENV_CLIENT_SECRET} or use --client-secret-file"
+            )),
+            (None, Some(_)) => Err(format!(
+                "the client secret is set but the client key is not: set {ENV_CLIENT_KEY} or \
+                 use --client-key"
+            )),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn builder(&self) -> douyin_goodlife::ClientBuilder {
         let mut builder = Client::builder().base_url(self.base_url());
         if let Some(t) = self.timeout {
             builder = builder.timeout(t);
         }
-        builder = match (&self.access_token, &self.client_key, &self.client_secret) {
-            (Some(token), _, _) if !token.trim().is_empty() => builder.access_token(token.trim()),
-            (_, Some(key), Some(secret)) => builder.credentials(key, secret),
-            _ => {
-                return Err(report(&Error::Config(format!(
-                    "no credentials: give --access-token ({ENV_ACCESS_TOKEN}) or \
-                     --client-key and --client-secret ({ENV_CLIENT_KEY}, {ENV_CLIENT_SECRET})"
-                ))));
+        builder
+    }
+
+    /// The client for the query commands, in the order of
+    /// `ClientBuilder::from_env`: the credentials (tokens fetched and
+    /// refreshed) if set, else a fixed access token. Without either, an input
+    /// error (nothing is sent); the error is reported and its exit code
+    /// returned.
+    fn client(&self) -> Result<Client, u8> {
+        let input = |msg: String| {
+            eprintln!("error: {msg}");
+            EXIT_INPUT
+        };
+        let builder = match self.credentials().map_err(input)? {
+            Some((key, secret)) => {
+                if self.access_token_file.is_some()
+                    || std::env::var_os(ENV_ACCESS_TOKEN).is_some_and(|t| !t.is_empty())
+                {
+                    tracing::info!(
+                        "client credentials are set: the fixed access token is not used"
+                    );
+                }
+                self.builder().credentials(key, secret.expose_secret())
             }
+            None => match self.access_token().map_err(input)? {
+                Some(token) => self.builder().access_token(token.expose_secret()),
+                None => {
+                    return Err(input(format!(
+                        "no credentials: set {ENV_CLIENT_KEY} and {ENV_CLIENT_SECRET} (or \
+                         --client-key and --client-secret-file), or a client token in \
+                         {ENV_ACCESS_TOKEN} (or --access-token-file)"
+                    )));
+                }
+            },
         };
         builder.build().map_err(|e| report(&e))
     }
+}
+
+/// A secret from `file` (read by [`read_secret_file`]) if given, else from the
+/// environment variable `env` (empty or blank counts as unset).
+fn secret_from(
+    option: &str,
+    file: Option<&Path>,
+    env: &str,
+) -> Result<Option<SecretString>, String> {
+    if let Some(path) = file {
+        return read_secret_file(option, path).map(Some);
+    }
+    match std::env::var(env) {
+        Ok(v) if !v.trim().is_empty() => Ok(Some(SecretString::from(v))),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{env} is not valid UTF-8")),
+    }
+}
+
+/// Reads a secret given as `option FILE`: the whole file (`-`: stdin) less one
+/// trailing newline (`\n` or `\r\n`). An unreadable or empty file is an error
+/// naming the option and the path, never the content.
+pub(crate) fn read_secret_file(option: &str, path: &Path) -> Result<SecretString, String> {
+    let stdin = path.as_os_str() == "-";
+    let shown = if stdin {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let mut text = String::new();
+    let read = if stdin {
+        std::io::stdin().lock().read_to_string(&mut text).map(drop)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text).map(drop))
+    };
+    // An I/O error's message never quotes the bytes it read.
+    read.map_err(|e| format!("{option}: cannot read {shown}: {e}"))?;
+    let text = SecretString::from(text);
+    let value = text.expose_secret();
+    let value = value.strip_suffix('\n').unwrap_or(value);
+    let value = value.strip_suffix('\r').unwrap_or(value);
+    if value.trim().is_empty() {
+        return Err(format!("{option}: {shown} is empty"));
+    }
+    Ok(SecretString::from(value.to_string()))
 }
 
 /// Prints an error on stderr and returns its exit code.
@@ -312,19 +480,25 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) -> u8 {
 }
 
 async fn token(cli: &Cli) -> u8 {
-    let (Some(key), Some(secret)) = (&cli.client_key, &cli.client_secret) else {
-        eprintln!(
-            "error: `goodlife token` needs --client-key and --client-secret ({ENV_CLIENT_KEY}, {ENV_CLIENT_SECRET})"
-        );
-        return EXIT_INPUT;
+    let (key, secret) = match cli.credentials() {
+        Ok(Some(creds)) => creds,
+        Ok(None) => {
+            eprintln!(
+                "error: `goodlife token` needs the client key and secret: set {ENV_CLIENT_KEY} \
+                 and {ENV_CLIENT_SECRET} (or --client-key and --client-secret-file)"
+            );
+            return EXIT_INPUT;
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return EXIT_INPUT;
+        }
     };
-    let mut builder = Client::builder()
-        .base_url(cli.base_url())
-        .credentials(key, secret);
-    if let Some(t) = cli.timeout {
-        builder = builder.timeout(t);
-    }
-    let client = match builder.build() {
+    let client = match cli
+        .builder()
+        .credentials(key, secret.expose_secret())
+        .build()
+    {
         Ok(c) => c,
         Err(e) => return report(&e),
     };

@@ -1,6 +1,8 @@
 //! `goodlife sign webhook|spi`: print the signature Douyin would send for a
-//! request, as one line of lowercase hex. The secret comes from the
-//! environment (`DOUYIN_CLIENT_SECRET`) or `--secret-file`, never from argv.
+//! request, as one line of lowercase hex. The secret comes from
+//! `--secret-file` (or the global `--client-secret-file`) or the environment
+//! (`DOUYIN_CLIENT_SECRET`), never from argv (`goodlife --client-secret X` is
+//! refused before any command runs).
 
 use std::path::{Path, PathBuf};
 
@@ -9,13 +11,13 @@ use douyin_goodlife::ENV_CLIENT_SECRET;
 use douyin_goodlife::webhook::signature::{spi_signature, webhook_signature};
 use secrecy::SecretString;
 
-use super::{Cli, EXIT_INPUT, EXIT_OK};
+use super::{Cli, EXIT_INPUT, EXIT_OK, read_secret_file};
 
 /// `goodlife sign …`
 #[derive(Args)]
 pub struct SignArgs {
-    /// Read the client secret from this file (one line; a trailing newline is
-    /// dropped) instead of DOUYIN_CLIENT_SECRET.
+    /// Read the client secret from this file (`-`: stdin; a trailing newline is
+    /// dropped) instead of DOUYIN_CLIENT_SECRET; same as --client-secret-file.
     #[arg(long, global = true, value_name = "FILE")]
     secret_file: Option<PathBuf>,
     #[command(subcommand)]
@@ -86,28 +88,12 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn secret(cli: &Cli, file: Option<&Path>) -> Result<SecretString, String> {
-    let from_env = std::env::var(ENV_CLIENT_SECRET).ok();
-    // The global --client-secret is filled from the environment too; a value
-    // that is not the environment's came from argv, where other users can see it.
-    if cli.client_secret.is_some() && cli.client_secret != from_env {
-        return Err(format!(
-            "`sign` takes the secret from {ENV_CLIENT_SECRET} or --secret-file, not from the command line"
-        ));
-    }
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?;
-        let text = text.strip_suffix('\n').unwrap_or(&text);
-        let text = text.strip_suffix('\r').unwrap_or(text);
-        if text.is_empty() {
-            return Err(format!("the secret file {} is empty", path.display()));
+        if cli.client_secret_file.is_some() {
+            return Err("give --secret-file or --client-secret-file, not both".into());
         }
-        return Ok(SecretString::from(text));
+        return read_secret_file("--secret-file", path);
     }
-    match from_env {
-        Some(s) if !s.is_empty() => Ok(SecretString::from(s)),
-        _ => Err(format!(
-            "no secret: set {ENV_CLIENT_SECRET} or pass --secret-file"
-        )),
-    }
+    cli.client_secret()?
+        .ok_or_else(|| format!("no secret: set {ENV_CLIENT_SECRET} or pass --secret-file"))
 }
