@@ -33,12 +33,14 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to; for tests.
+/// A clock that only moves when told to; for tests (feature `test-util`).
+#[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
 #[derive(Debug)]
 pub struct ManualClock {
     now: Mutex<SystemTime>,
 }
 
+#[cfg_attr(not(any(test, feature = "test-util")), allow(dead_code))]
 impl ManualClock {
     /// A clock standing at `start`.
     pub fn new(start: SystemTime) -> Self {

@@ -95,7 +95,9 @@ pub use client::{
 pub use client::{
     DEFAULT_DEADLINE, ENV_ACCESS_TOKEN, ENV_BASE_URL, ENV_CLIENT_KEY, ENV_CLIENT_SECRET,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "test-util")]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use code::{ERROR_TABLE, ErrorClass, ErrorCode, ErrorRow};
 pub use enums::{
     BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,

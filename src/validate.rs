@@ -24,7 +24,7 @@ use crate::types;
 
 /// The constraints of one request field, from the spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limit {
+pub(crate) struct Limit {
     /// Wire name of the field.
     pub field: &'static str,
     /// `minimum`, inclusive.
@@ -37,8 +37,8 @@ pub struct Limit {
 
 /// Field limits generated from `openapi/goodlife.yaml`, named
 /// `SCHEMA__FIELD` (bodies) and `OPERATION__PARAMETER` (query and headers).
-#[allow(missing_docs)]
-pub mod limits {
+#[allow(missing_docs, dead_code)]
+pub(crate) mod limits {
     use super::Limit;
     include!(concat!(env!("OUT_DIR"), "/limits.rs"));
 }
@@ -69,7 +69,7 @@ pub const MAX_STRING_BYTES: usize = 1 << 20;
 
 impl Limit {
     /// Checks an integer against `minimum`/`maximum`, naming `field`.
-    pub fn check_int(&self, field: &'static str, value: i64) -> Result<(), Error> {
+    pub(crate) fn check_int(&self, field: &'static str, value: i64) -> Result<(), Error> {
         if let Some(min) = self.minimum
             && value < min
         {
@@ -90,7 +90,7 @@ impl Limit {
     }
 
     /// Checks a string against `minLength` and [`MAX_STRING_BYTES`].
-    pub fn check_str(&self, field: &'static str, value: &str) -> Result<(), Error> {
+    pub(crate) fn check_str(&self, field: &'static str, value: &str) -> Result<(), Error> {
         check_text(field, value)?;
         if let Some(min) = self.min_length
             && (value.chars().count() as u64) < min

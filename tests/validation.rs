@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use douyin_goodlife::validate::limits;
+use douyin_goodlife::Operation;
 use douyin_goodlife::{
     BizType, CertificateQuery, Client, Error, OrderQuery, PageDimension, SpuQuery, UnixSeconds,
 };
@@ -385,21 +385,32 @@ async fn biz_type_and_page_dimension_outside_documented_values_are_refused_unsen
 /// above refuse because of the values, not because nothing can be sent.
 #[tokio::test]
 async fn limits_come_from_the_spec_and_boundary_values_are_sent() {
-    assert_eq!(limits::QUERY_ORDER_REQUEST__PAGE_SIZE.minimum, Some(1));
-    assert_eq!(limits::QUERY_ORDER_REQUEST__PAGE_SIZE.maximum, Some(50));
+    // Read from the spec as the SDK holds it (`douyin_goodlife::spec`).
+    let body_rule = |op: Operation, field: &str| {
+        op.spec()
+            .body
+            .and_then(|b| b.fields.iter().find(|f| f.path == field))
+            .map(|f| f.rule)
+            .unwrap()
+    };
+    let page_size = body_rule(Operation::QueryReservationOrders, "page_size");
+    assert_eq!((page_size.minimum, page_size.maximum), (Some(1), Some(50)));
     assert_eq!(
-        limits::QUERY_USER_CERTIFICATES_REQUEST__PAGE_SIZE.maximum,
+        body_rule(Operation::QueryUserCertificates, "page_size").maximum,
         Some(50)
     );
     assert_eq!(
-        limits::QUERY_USER_CERTIFICATES_REQUEST__BIZ_TYPE.maximum,
+        body_rule(Operation::QueryUserCertificates, "biz_type").maximum,
         Some(2)
     );
     assert_eq!(
-        limits::QUERY_USER_CERTIFICATES_REQUEST__PAGE_DIMENSION.maximum,
+        body_rule(Operation::QueryUserCertificates, "page_dimension").maximum,
         Some(2)
     );
-    assert_eq!(limits::QUERY_ORDER_REQUEST__PAGE_NUM.minimum, Some(1));
+    assert_eq!(
+        body_rule(Operation::QueryReservationOrders, "page_num").minimum,
+        Some(1)
+    );
 
     let s = server().await;
     let c = client(&s);

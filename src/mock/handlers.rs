@@ -772,7 +772,7 @@ fn is_example_request(
         .iter()
         .zip(&raw.params)
         .all(|(p, v)| match (parse(p.example), v) {
-            (Some(example), Some(v)) => &example == v || example.to_string() == v.to_string(),
+            (Some(example), Some(v)) => &example == v,
             (None, None) => true,
             _ => false,
         });

@@ -92,7 +92,7 @@ impl MemoryDedup {
         self
     }
 
-    /// Reads time from `clock` (a [`ManualClock`](crate::ManualClock) in tests).
+    /// Reads time from `clock` (a manual clock in tests, feature `test-util`).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -284,7 +284,7 @@ impl MsgDedup for RedisDedup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ManualClock;
+    use crate::clock::ManualClock;
 
     #[test]
     fn ttl_and_capacity() {
