@@ -144,6 +144,7 @@ fn attr_value_errors_name_the_key_and_the_path() {
     assert!(matches!(err, douyin_goodlife::Error::AttrValue(_)));
 }
 
+#[cfg(feature = "schemars")]
 #[test]
 fn json_schema_of_a_response_type_is_exportable() {
     let schema = schemars::schema_for!(types::QueryOrderResponse);
