@@ -50,6 +50,7 @@ pub enum Error {
         logid_suffix(logid.as_deref()),
         attempts_suffix(*attempts)
     )]
+    #[non_exhaustive]
     Api {
         /// Operation id of the call (`query_reservation_orders`, …).
         operation: &'static str,
@@ -75,6 +76,7 @@ pub enum Error {
         "{operation}: item {index} failed with result {result}: {message}{}",
         logid_suffix(logid.as_deref())
     )]
+    #[non_exhaustive]
     ItemFailed {
         /// Operation id of the call.
         operation: &'static str,
@@ -89,6 +91,7 @@ pub enum Error {
     },
     /// The request was refused before anything was sent.
     #[error("invalid request: {field}: {reason}")]
+    #[non_exhaustive]
     InvalidRequest {
         /// Wire name of the offending field (`page_size`, `time_range.end_time`, …).
         field: &'static str,
@@ -102,6 +105,7 @@ pub enum Error {
         attempts_suffix(*attempts),
         body_preview(body)
     )]
+    #[non_exhaustive]
     Http {
         /// Operation id of the call.
         operation: &'static str,
@@ -118,6 +122,7 @@ pub enum Error {
     },
     /// An HTTP 200 body that is not the documented JSON.
     #[error("{operation}: cannot decode the answer at `{path}`: {message}{}", logid_suffix(logid.as_deref()))]
+    #[non_exhaustive]
     Decode {
         /// Operation id of the call.
         operation: &'static str,
@@ -133,6 +138,7 @@ pub enum Error {
     /// The request could not be sent or the answer could not be read
     /// (connection refused or reset, timeout, body cut short).
     #[error("{operation}: transport error{}: {source}", attempts_suffix(*attempts))]
+    #[non_exhaustive]
     Transport {
         /// Operation id of the call.
         operation: &'static str,
@@ -146,6 +152,7 @@ pub enum Error {
     },
     /// The overall deadline of the call passed.
     #[error("{operation}: deadline of {deadline:?} exceeded after {attempts} attempt(s)")]
+    #[non_exhaustive]
     Deadline {
         /// Operation id of the call.
         operation: &'static str,
@@ -167,6 +174,7 @@ pub enum Error {
         "{operation}: pagination stopped at page {page}: {reason}{}",
         logid_suffix(logid.as_deref())
     )]
+    #[non_exhaustive]
     Pagination {
         /// Operation id of the paged call.
         operation: &'static str,
@@ -294,6 +302,17 @@ impl Error {
             _ => {}
         }
         self
+    }
+
+    /// An [`Error::InvalidRequest`] naming `field`: for code that checks its
+    /// input before calling the SDK (a CLI, a form) and reports it the same way.
+    ///
+    /// ```
+    /// let e = douyin_goodlife::Error::invalid_request("page_size", "must be at most 50");
+    /// assert_eq!(e.to_string(), "invalid request: page_size: must be at most 50");
+    /// ```
+    pub fn invalid_request(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::invalid(field, reason)
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

@@ -366,6 +366,7 @@ async fn strings_over_one_mib_are_refused_unsent_and_one_mib_is_sent() {
                     Err(Error::InvalidRequest {
                         field: named,
                         reason,
+                        ..
                     }) => {
                         assert_eq!(named, field, "{op:?}");
                         assert!(reason.contains("bytes"), "{reason}");
@@ -444,7 +445,7 @@ async fn an_out_spu_id_too_long_for_a_url_is_refused_unsent() {
                 ))
                 .await;
             match &outcome {
-                Err(Error::InvalidRequest { field, reason }) => {
+                Err(Error::InvalidRequest { field, reason, .. }) => {
                     assert_eq!(*field, "out_spu_id");
                     assert!(reason.contains("percent-encoded"), "{reason}");
                 }
@@ -538,7 +539,7 @@ async fn header_values_that_http_cannot_carry_are_refused_unsent() {
                 .query_user_certificates(&vouchers().life_account(bad))
                 .await
             {
-                Err(Error::InvalidRequest { field, reason }) => {
+                Err(Error::InvalidRequest { field, reason, .. }) => {
                     assert_eq!(field, "Rpc-Transit-Life-Account", "{bad:?}");
                     assert!(
                         !reason.contains('\r') && !reason.contains('\n'),

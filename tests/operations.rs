@@ -306,7 +306,7 @@ async fn every_stated_limit_is_checked_before_sending_and_by_the_sandbox() {
                 .await
                 .unwrap_err();
             assert!(
-                matches!(&err, Error::InvalidRequest { field, reason } if *field == p.name && reason.contains("required")),
+                matches!(&err, Error::InvalidRequest { field, reason, .. } if *field == p.name && reason.contains("required")),
                 "{err:?}"
             );
         }

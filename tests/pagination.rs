@@ -229,6 +229,7 @@ fn pagination_stop(e: Option<Error>) -> (u32, PaginationStop, Option<String>) {
             page,
             reason,
             logid,
+            ..
         }) => {
             assert_eq!(operation, "query_reservation_orders");
             (page, reason, logid)

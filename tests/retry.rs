@@ -345,7 +345,7 @@ async fn the_overall_deadline_is_a_typed_error() {
     assert!(
         matches!(
             err,
-            Error::Deadline { operation: "query_reservation_orders", attempts: 1, deadline }
+            Error::Deadline { operation: "query_reservation_orders", attempts: 1, deadline, .. }
                 if deadline == Duration::from_millis(300)
         ),
         "{err:?}"

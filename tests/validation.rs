@@ -48,7 +48,7 @@ fn vouchers() -> CertificateQuery {
 /// The field of an `InvalidRequest`, or a panic naming what came instead.
 fn field_of<T: std::fmt::Debug>(what: &str, r: Result<T, Error>) -> (&'static str, String) {
     match r {
-        Err(Error::InvalidRequest { field, reason }) => (field, reason),
+        Err(Error::InvalidRequest { field, reason, .. }) => (field, reason),
         other => panic!("{what}: expected InvalidRequest, got {other:?}"),
     }
 }

@@ -136,6 +136,7 @@ async fn a_second_verify_with_the_same_token_is_an_item_error_and_not_retried() 
             result,
             message,
             logid,
+            ..
         } => {
             assert_eq!(*operation, "certificate_verify");
             assert_eq!((*index, *result), (0, 1208));

@@ -168,9 +168,11 @@ fn arguments(
 }
 
 fn scalar(param: &ParamSpec, kind: Kind, text: &str) -> Result<Value, Error> {
-    let bad = |what: &str| Error::InvalidRequest {
-        field: param.name,
-        reason: format!("--{} must be {what}, got {text:?}", flag(param)),
+    let bad = |what: &str| {
+        Error::invalid_request(
+            param.name,
+            format!("--{} must be {what}, got {text:?}", flag(param)),
+        )
     };
     Ok(match kind {
         Kind::Integer => Value::from(text.trim().parse::<i64>().map_err(|_| bad("an integer"))?),
@@ -194,24 +196,16 @@ fn read_body(text: &str) -> Result<Value, Error> {
     let source = match text.strip_prefix('@') {
         Some("-") => {
             let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
-                Error::InvalidRequest {
-                    field: "body",
-                    reason: format!("cannot read stdin: {e}"),
-                }
-            })?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .map_err(|e| Error::invalid_request("body", format!("cannot read stdin: {e}")))?;
             s
         }
-        Some(path) => std::fs::read_to_string(path).map_err(|e| Error::InvalidRequest {
-            field: "body",
-            reason: format!("cannot read {path}: {e}"),
-        })?,
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Error::invalid_request("body", format!("cannot read {path}: {e}")))?,
         None => text.to_string(),
     };
-    serde_json::from_str(&source).map_err(|e| Error::InvalidRequest {
-        field: "body",
-        reason: format!("--body is not JSON: {e}"),
-    })
+    serde_json::from_str(&source)
+        .map_err(|e| Error::invalid_request("body", format!("--body is not JSON: {e}")))
 }
 
 /// Writes `[`, each item as it arrives, `]`: one page in memory at a time.
