@@ -536,6 +536,7 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     let mut methods = String::new();
     let mut dispatch = String::new();
     let mut stream_dispatch = String::new();
+    let mut decode_dispatch = String::new();
     let mut seen_envelopes: Vec<String> = Vec::new();
     let mut ids = Vec::new();
 
@@ -916,6 +917,11 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                 dispatch,
                 "        Operation::{variant} => client.call_raw::<{req_ty}>(raw).await.and_then(crate::operation::data_value),"
             );
+            let _ = writeln!(
+                decode_dispatch,
+                "        Operation::{variant} => crate::operation::decode_answer::<{response_ty}>({}, body, None).and_then(crate::operation::data_value),",
+                lit(&id)
+            );
             if let Some(pg) = &pagination {
                 let items_field = op["x-douyin-pagination"]["items"]
                     .as_str()
@@ -1015,6 +1021,10 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     let _ = write!(
         s,
         "pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    use requests::*;\n    match operation {{\n{dispatch}    }}\n}}\n\n"
+    );
+    let _ = write!(
+        s,
+        "pub(crate) fn decode_dynamic(operation: Operation, body: &bytes::Bytes) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    match operation {{\n{decode_dispatch}    }}\n}}\n\n"
     );
     let _ = write!(
         s,

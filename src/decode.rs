@@ -13,20 +13,31 @@
 
 use bytes::Bytes;
 
-use crate::envelope::{self, Envelope};
+use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::response::Response;
 use crate::types;
 
 fn decode<T: Envelope>(operation: &'static str, body: &[u8]) -> Result<Response<T::Data>, Error> {
-    match serde_json::from_slice::<T>(body) {
-        Ok(value) => envelope::check(operation, value, None),
-        Err(_) => Err(envelope::undecodable::<T>(
-            operation,
-            &Bytes::copy_from_slice(body),
-            None,
-        )),
-    }
+    crate::operation::decode_answer::<T>(operation, &Bytes::copy_from_slice(body), None)
+}
+
+/// An answer of any operation, decoded as its documented type and handed back
+/// as JSON (the `data` object).
+///
+/// ```
+/// use douyin_goodlife::{Operation, decode};
+///
+/// let body = br#"{"data":{"error_code":0,"verify_token":"t-1"},"extra":{"error_code":0,"logid":"L2"}}"#;
+/// let answer = decode::answer(Operation::CertificatePrepare, body).unwrap();
+/// assert_eq!(answer.data()["verify_token"], "t-1");
+/// assert_eq!(answer.logid(), Some("L2"));
+/// ```
+pub fn answer(
+    operation: crate::Operation,
+    body: &[u8],
+) -> Result<Response<serde_json::Value>, Error> {
+    crate::generated_ops::decode_dynamic(operation, &Bytes::copy_from_slice(body))
 }
 
 /// An answer of `query_reservation_orders`.

@@ -190,9 +190,9 @@ impl<T: AsText> AsText for Option<T> {
 }
 
 /// `extra.now` in seconds: some answers give milliseconds (13 digits), read
-/// by magnitude.
+/// by magnitude; a value that is neither (doc filler) is kept as given.
 pub(crate) fn unix_seconds(now: i64) -> i64 {
-    if now.unsigned_abs() >= 100_000_000_000 {
+    if (100_000_000_000..100_000_000_000_000).contains(&now) {
         now / 1000
     } else {
         now

@@ -315,20 +315,27 @@ where
             logid: header_logid.clone(),
         },
     })?;
-    let header = header_logid.as_deref();
-    let decoded = match serde_json::from_slice::<T>(&bytes) {
-        Ok(value) => Some(value),
-        // The real API's loose answers (numbers as strings, nulls): repaired
-        // on this slow path only.
-        Err(_) => crate::lenient::repair::<T>(&bytes),
-    };
-    let response = match decoded {
-        Some(value) => envelope::check(operation, value, header)?,
-        None => return Err(envelope::undecodable::<T>(operation, &bytes, header)),
-    };
+    let response = decode_answer::<T>(operation, &bytes, header_logid.as_deref())?;
     match spec.item_results {
         Some(items) => check_items(spec, items, response, retry),
         None => Ok(response),
+    }
+}
+
+/// An HTTP 200 body decoded as `T` (repaired on the slow path when the real
+/// API's answer is loose: numbers as strings, nulls), then the envelope check.
+pub(crate) fn decode_answer<T: Envelope>(
+    operation: &'static str,
+    bytes: &Bytes,
+    header_logid: Option<&str>,
+) -> Result<Response<T::Data>, Error> {
+    let decoded = match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => Some(value),
+        Err(_) => crate::lenient::repair::<T>(bytes),
+    };
+    match decoded {
+        Some(value) => envelope::check(operation, value, header_logid),
+        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
     }
 }
 
