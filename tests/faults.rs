@@ -157,6 +157,24 @@ fn rows() -> Vec<Row> {
         row("HTTP 503", Fault::Status(503), None, Expect::Http(503), n),
         row("HTTP 504", Fault::Status(504), None, Expect::Http(504), n),
         row("HTTP 429", Fault::Status(429), None, Expect::Http(429), n),
+        row("HTTP 501 (not retried)", Fault::Status(501), None, Expect::Http(501), 1),
+        row("HTTP 505 (not retried)", Fault::Status(505), None, Expect::Http(505), 1),
+        row(
+            "numbers as strings (HTTP 200)",
+            Fault::Body(
+                r#"{"data":{"error_code":"0","description":"success","order_list":[],"total":"0"},"extra":{"error_code":"0","logid":"L","now":"1732947576"}}"#.into(),
+            ),
+            Some(1),
+            Expect::Ok,
+            1,
+        ),
+        row(
+            "null order_list and extra (HTTP 200)",
+            Fault::Body(r#"{"data":{"error_code":0,"order_list":null,"total":0},"extra":null}"#.into()),
+            Some(1),
+            Expect::Ok,
+            1,
+        ),
         row(
             "HTTP 503 once, then 200",
             Fault::Status(503),
