@@ -600,6 +600,8 @@ impl Client {
         let base_url = self.inner.base_url.clone();
         let http = self.inner.http.clone();
         let credentials = provider.credentials().clone();
+        let retry = self.inner.retry_for(Operation::GetClientToken).clone();
+        let deadline = self.inner.deadline;
         move || {
             let span = tracing::debug_span!(
                 "douyin_goodlife.token_fetch",
@@ -608,7 +610,23 @@ impl Client {
                 code = tracing::field::Empty,
                 http_status = tracing::field::Empty,
             );
-            Box::pin(fetch_token(base_url, http, credentials).instrument(span))
+            // Transient failures (5xx, transport, busy codes) are retried with
+            // the client's backoff; 10020 (too many fetches) and credential
+            // errors are not.
+            let fetch = async move {
+                let started = tokio::time::Instant::now();
+                retry::run(&retry, started, deadline, || {
+                    let (base_url, http, credentials) =
+                        (base_url.clone(), http.clone(), credentials.clone());
+                    async move {
+                        fetch_token(base_url, http, credentials)
+                            .await
+                            .map_err(|e| Failure::classify(e, true))
+                    }
+                })
+                .await
+            };
+            Box::pin(fetch.instrument(span))
         }
     }
 }

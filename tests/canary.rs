@@ -352,15 +352,14 @@ async fn drive_the_sdk(server: &MockServer, shown: &mut Shown) -> Vec<String> {
         Fault::Status(500),
     ] {
         let fresh = builder(server, SECRET).build().unwrap();
-        server
-            .inject(answer)
-            .on(Operation::GetClientToken)
-            .times(1);
+        // Every fetch gets it (a transient one would be retried away).
+        server.inject(answer).on(Operation::GetClientToken);
         err(
             shown,
             "token endpoint",
             fresh.query_reservation_orders(&day_query()).await.unwrap_err(),
         );
+        server.clear_faults();
     }
 
     // A fixed canary token: the sandbox does not know it (2190002, never

@@ -282,3 +282,64 @@ async fn no_redirect_is_followed_with_the_token_or_the_secret() {
         leaked.len()
     );
 }
+
+#[tokio::test]
+async fn the_token_fetch_is_retried_on_a_transient_failure_but_not_on_10020() {
+    let server = MockServer::start().await;
+    Mock::given(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    answer(
+        &server,
+        TOKEN_PATH,
+        common::token_answer("clt.second", 7200),
+    )
+    .await;
+    answer(&server, ORDERS, orders_ok(0)).await;
+    let (slept, retry) = sleeper();
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials("awkey", "the-secret")
+        .retry(retry)
+        .build()
+        .unwrap();
+    client
+        .query_reservation_orders(&order_query())
+        .await
+        .unwrap();
+    assert_eq!(requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(
+        slept.0.lock().unwrap().len(),
+        1,
+        "one backoff before the second fetch"
+    );
+
+    let banned = MockServer::start().await;
+    answer(
+        &banned,
+        TOKEN_PATH,
+        ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"error_code": 10020, "description": "请求太过频繁"}, "message": "error"
+        })),
+    )
+    .await;
+    let (_, retry) = sleeper();
+    let client = Client::builder()
+        .base_url(banned.uri())
+        .credentials("awkey", "the-secret")
+        .retry(retry)
+        .build()
+        .unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert_eq!(
+        err.code(),
+        Some(douyin_goodlife::ErrorCode::TokenRateLimited)
+    );
+    assert_eq!(
+        requests_to(&banned, TOKEN_PATH).await.len(),
+        1,
+        "10020 is not retried"
+    );
+}
