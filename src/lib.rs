@@ -99,12 +99,15 @@ pub use enums::{
     BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,
     TimesCardType, VoucherType,
 };
-pub use error::{BODY_CAP, CodeSource, Error};
+pub use error::{BODY_CAP, CodeSource, Error, TokenStoreError};
 pub use pagination::{
     CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop,
 };
 #[cfg(feature = "redis")]
-pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
+pub use redis_store::{
+    DEFAULT_REDIS_CONNECTION_TIMEOUT, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_RESPONSE_TIMEOUT,
+    RedisTokenStore, RedisTokenStoreBuilder,
+};
 pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
 pub use response::Response;
 pub use retry::{RetryConfig, Sleeper, TokioSleeper};
