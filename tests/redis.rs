@@ -1,6 +1,7 @@
 //! The Redis token store against a real `redis-server` (Debian's package; `.ci/run`
-//! installs it). Each test starts its own server on a free 127.0.0.1 port, with
-//! no persistence, in a temporary directory, and kills it at the end.
+//! installs it). Each test starts its own server listening only on a unix
+//! socket in its own temporary directory (no TCP port, no persistence), uses a
+//! key prefix of its own, and kills the server at the end.
 //!
 //! Without `redis-server` on PATH these tests fail when `CI=true` and are
 //! skipped (with a message) otherwise.
@@ -26,13 +27,23 @@ const SECRET: &str = "redis-test-secret";
 /// A `redis-server` child process, killed on drop.
 struct RedisServer {
     child: std::process::Child,
-    port: u16,
+    socket: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl RedisServer {
     fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
+        format!("redis+unix://{}", self.socket.display())
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to the server process.
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal}");
     }
 }
 
@@ -50,14 +61,14 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().unwrap().port()
+/// A key prefix of its own for each test.
+fn prefix(test: &str) -> String {
+    format!("test-{test}")
 }
 
-fn answers_ping(port: u16) -> bool {
+fn answers_ping(socket: &Path) -> bool {
     use std::io::{Read, Write};
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+    let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_millis(200)));
@@ -79,9 +90,12 @@ fn start_redis() -> Option<RedisServer> {
     };
     for _ in 0..5 {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
+        let socket = dir.path().join("redis.sock");
         let mut child = std::process::Command::new(&bin)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--port", "0"])
+            .arg("--unixsocket")
+            .arg(&socket)
+            .args(["--unixsocketperm", "700"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
             .arg(dir.path())
@@ -91,28 +105,41 @@ fn start_redis() -> Option<RedisServer> {
             .expect("spawn redis-server");
         // Bounded wait for the server to answer.
         for _ in 0..100 {
-            if answers_ping(port) {
+            if answers_ping(&socket) {
                 return Some(RedisServer {
                     child,
-                    port,
+                    socket,
                     _dir: dir,
                 });
             }
             if let Ok(Some(_)) = child.try_wait() {
-                break; // port taken in the meantime: try another
+                break; // did not start: try again
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         let _ = child.kill();
         let _ = child.wait();
     }
-    panic!("redis-server did not start on 127.0.0.1");
+    panic!("redis-server did not start on a unix socket");
 }
 
+/// The test's own connection, patient enough to outlast a paused server.
 async fn redis_conn(server: &RedisServer) -> redis::aio::MultiplexedConnection {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_response_timeout(Some(Duration::from_secs(10)))
+        .set_connection_timeout(Some(Duration::from_secs(10)));
     redis::Client::open(server.url())
         .unwrap()
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+        .expect("connect to the test redis")
+}
+
+/// A store on the test's server with the test's prefix.
+async fn store(server: &RedisServer, test: &str) -> RedisTokenStore {
+    RedisTokenStore::builder(&server.url())
+        .prefix(prefix(test))
+        .connect()
         .await
         .expect("connect to the test redis")
 }
@@ -127,7 +154,7 @@ fn sent_token(r: &Request) -> &str {
 #[tokio::test]
 async fn redis_store_round_trip_invalidate_and_lock() {
     let Some(server) = start_redis() else { return };
-    let store = RedisTokenStore::connect(&server.url()).await.unwrap();
+    let store = store(&server, "round-trip").await;
     let mut conn = redis_conn(&server).await;
     let now = SystemTime::now();
     let token = AccessToken::new("clt.stored", now, Some(now + Duration::from_secs(7200)));
@@ -148,7 +175,13 @@ async fn redis_store_round_trip_invalidate_and_lock() {
     assert_eq!(ms(loaded.issued_at()), ms(token.issued_at()));
     // Namespaced per client_key, and expiring with the token.
     let key = store.token_key(KEY);
-    assert_eq!(key, format!("douyin-goodlife:client_token:{KEY}"));
+    assert_eq!(key, format!("test-round-trip:client_token:{KEY}"));
+    let default = RedisTokenStore::connect(&server.url()).await.unwrap();
+    assert_eq!(
+        default.token_key(KEY),
+        format!("douyin-goodlife:client_token:{KEY}")
+    );
+    assert!(default.load(KEY).await.unwrap().is_none(), "prefixes apart");
     let ttl: i64 = redis::cmd("PTTL")
         .arg(&key)
         .query_async(&mut conn)
@@ -185,7 +218,7 @@ async fn redis_store_round_trip_invalidate_and_lock() {
 
     // Debug never shows the URL or a token.
     let shown = format!("{store:?}");
-    assert!(!shown.contains(&server.port.to_string()), "{shown}");
+    assert!(!shown.contains("redis.sock"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +260,7 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
 
     let mut clients = Vec::new();
     for _ in 0..2 {
-        let store = RedisTokenStore::connect(&redis_server.url()).await.unwrap();
+        let store = store(&redis_server, "refresh-once").await;
         let client = Client::builder()
             .base_url(server.uri())
             .credentials(KEY, SECRET)
@@ -260,6 +293,94 @@ async fn clients_sharing_redis_refresh_a_rejected_token_once() {
         2,
         "one refresh for both clients"
     );
+}
+
+/// Calls through a client on `store` while the server is paused for
+/// `pause` (SIGSTOP, then SIGCONT): every call must succeed, with one token
+/// fetch. Answers the number of token requests.
+async fn calls_through_a_pause(
+    redis_server: &RedisServer,
+    store: RedisTokenStore,
+    pause: Duration,
+) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(common::token_answer("clt.paused", 7200))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .respond_with(common::orders_ok(3))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(KEY, SECRET)
+        .token_store(Arc::new(store))
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    redis_server.signal("STOP");
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.query_reservation_orders(&common::order_query()).await })
+        })
+        .collect();
+    tokio::time::sleep(pause).await;
+    redis_server.signal("CONT");
+    for call in calls {
+        let page = call.await.unwrap().expect("a Redis stall fails no call");
+        assert_eq!(page.total, Some(3));
+    }
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
+    assert!(
+        common::requests_to(&server, ORDERS_PATH)
+            .await
+            .iter()
+            .all(|r| sent_token(r) == "clt.paused")
+    );
+}
+
+/// A server paused for 530 ms during a cold token flight (redis-rs's own
+/// 500 ms response timeout used to fail all 50 waiting calls with
+/// `TokenStore("redis: timed out")`). With the default response timeout (2 s)
+/// the flight waits the stall out and the token lands in Redis; with one
+/// shorter than the stall the client fetches on its own. No call fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_redis_fails_no_call() {
+    let Some(redis_server) = start_redis() else {
+        return;
+    };
+    let pause = Duration::from_millis(530);
+
+    let patient = store(&redis_server, "paused-patient").await;
+    calls_through_a_pause(&redis_server, patient.clone(), pause).await;
+    let stored = patient
+        .load(KEY)
+        .await
+        .unwrap()
+        .expect("saved after the stall");
+    assert_eq!(stored.expose_secret(), "clt.paused");
+
+    let impatient = RedisTokenStore::builder(&redis_server.url())
+        .prefix(prefix("paused-impatient"))
+        .response_timeout(Duration::from_millis(100))
+        .connect()
+        .await
+        .unwrap();
+    calls_through_a_pause(&redis_server, impatient, pause).await;
+}
+
+#[tokio::test]
+async fn redis_store_timeouts_are_checked() {
+    let e = RedisTokenStore::builder("redis+unix:///nonexistent/redis.sock")
+        .response_timeout(Duration::ZERO)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, douyin_goodlife::Error::Config(_)), "{e:?}");
 }
 
 /// Environment of a worker process.
@@ -303,7 +424,9 @@ fn redis_token_worker_process() {
         .unwrap();
     rt.block_on(async move {
         let dir = PathBuf::from(dir);
-        let store = RedisTokenStore::connect(&redis_url)
+        let store = RedisTokenStore::builder(&redis_url)
+            .prefix(prefix("four-processes"))
+            .connect()
             .await
             .expect("worker connects to redis");
         let client = Client::builder()
@@ -407,14 +530,14 @@ async fn four_processes_share_one_token() {
     // The token is in Redis and the lock was released.
     let mut conn = redis_conn(&redis_server).await;
     let stored: Option<String> = redis::cmd("HGET")
-        .arg(format!("douyin-goodlife:client_token:{KEY}"))
+        .arg(format!("test-four-processes:client_token:{KEY}"))
         .arg("access_token")
         .query_async(&mut conn)
         .await
         .unwrap();
     assert_eq!(stored.as_deref(), Some("clt.shared"));
     let lock: Option<String> = redis::cmd("GET")
-        .arg(format!("douyin-goodlife:client_token_lock:{KEY}"))
+        .arg(format!("test-four-processes:client_token_lock:{KEY}"))
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -458,5 +581,5 @@ async fn redis_msg_id_dedup_across_stores() {
         a.first_seen("msg-2").await.unwrap(),
         "forgotten: handled again"
     );
-    assert!(!format!("{a:?}").contains("127.0.0.1"), "no URL in Debug");
+    assert!(!format!("{a:?}").contains("redis.sock"), "no URL in Debug");
 }
