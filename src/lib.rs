@@ -44,6 +44,7 @@ mod error;
 pub mod mock;
 mod operation;
 pub mod pagination;
+pub mod rate_limit;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod request;
@@ -103,6 +104,9 @@ pub use error::{BODY_CAP, CodeSource, Error, TokenStoreError};
 pub use pagination::{
     CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop,
 };
+pub use rate_limit::{Admission, MemoryRateLimiter, OnFull, Quota, RateLimit, RateLimiter};
+#[cfg(feature = "redis")]
+pub use rate_limit::{DEFAULT_REDIS_RATE_PREFIX, RedisRateLimiter};
 #[cfg(feature = "redis")]
 pub use redis_store::{
     DEFAULT_REDIS_CONNECTION_TIMEOUT, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_RESPONSE_TIMEOUT,
