@@ -583,3 +583,177 @@ async fn redis_msg_id_dedup_across_stores() {
     );
     assert!(!format!("{a:?}").contains("redis.sock"), "no URL in Debug");
 }
+
+/// Two limiters (two connections, as two processes would have) on one key:
+/// what one books, the other cannot have.
+#[tokio::test]
+async fn redis_gcra_budget_is_shared_by_two_limiters() {
+    use douyin_goodlife::{Admission, Quota, RateLimiter, RedisRateLimiter};
+
+    let Some(server) = start_redis() else { return };
+    let a = RedisRateLimiter::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix(prefix("gcra"));
+    let b = RedisRateLimiter::connect(&server.url())
+        .await
+        .unwrap()
+        .prefix(prefix("gcra"));
+    let q = Quota::per_second(1).unwrap();
+    let key = "app:trade_order_query";
+    assert_eq!(
+        a.acquire(key, q, Duration::ZERO).await.unwrap(),
+        Admission::After(Duration::ZERO)
+    );
+    let Admission::Full { retry_after } = b.acquire(key, q, Duration::ZERO).await.unwrap() else {
+        panic!("the other limiter sees the budget spent");
+    };
+    assert!(
+        retry_after > Duration::from_millis(800) && retry_after <= Duration::from_secs(1),
+        "{retry_after:?}"
+    );
+    // Waiting callers book consecutive slots, across limiters.
+    let Admission::After(wait_b) = b.acquire(key, q, Duration::from_secs(5)).await.unwrap() else {
+        panic!("booked within 5 s");
+    };
+    let Admission::After(wait_a) = a.acquire(key, q, Duration::from_secs(5)).await.unwrap() else {
+        panic!("booked within 5 s");
+    };
+    assert!(wait_b <= Duration::from_secs(1), "{wait_b:?}");
+    assert!(
+        wait_a > Duration::from_millis(1800) && wait_a <= Duration::from_secs(2),
+        "{wait_a:?}"
+    );
+    // Another key has its own budget; the key expires when idle.
+    assert_eq!(
+        a.acquire("app:other", q, Duration::ZERO).await.unwrap(),
+        Admission::After(Duration::ZERO)
+    );
+    let mut conn = redis_conn(&server).await;
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(a.redis_key(key))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!(pttl > 0 && pttl <= 5_000, "{pttl}");
+    assert_eq!(a.redis_key(key), "test-gcra:rate:app:trade_order_query");
+    assert!(!format!("{a:?}").contains("redis.sock"));
+}
+
+/// The largest count of requests in any window of `window`, from samples of a
+/// running count `(elapsed, count)`.
+#[cfg(feature = "mock")]
+fn max_in_window(samples: &[(Duration, usize)], window: Duration) -> usize {
+    let mut best = 0;
+    for (i, (t, n)) in samples.iter().enumerate() {
+        let start = samples[..=i]
+            .iter()
+            .rev()
+            .find(|(s, _)| *t - *s >= window)
+            .map_or(0, |(_, c)| *c);
+        best = best.max(n - start);
+    }
+    best
+}
+
+/// `GOODLIFE_RATE_CLIENTS` clients (default 4), each in its own tasks with its
+/// own Redis connection (as separate processes would be), call
+/// trade_order_query as fast as they can for `GOODLIFE_RATE_SECONDS` (default
+/// 3) against the sandbox, limited by one Redis budget at the spec's 20 QPS
+/// (or `GOODLIFE_RATE_QPS`): the sandbox never sees more than the cap in a
+/// second. `-- --nocapture` prints the figures.
+#[cfg(feature = "mock")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_sharing_a_redis_budget_stay_under_the_cap() {
+    use douyin_goodlife::mock::{MockServer as Sandbox, Operation as MockOperation, sample};
+    use douyin_goodlife::requests::TradeOrderQueryRequest;
+    use douyin_goodlife::{Operation, Quota, RateLimit, RedisRateLimiter};
+
+    let Some(redis_server) = start_redis() else {
+        return;
+    };
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let clients_n = usize::try_from(env("GOODLIFE_RATE_CLIENTS", 4)).unwrap();
+    let seconds = env("GOODLIFE_RATE_SECONDS", 3);
+    let spec_qps = u64::from(Operation::TradeOrderQuery.spec().qps.unwrap());
+    let cap = env("GOODLIFE_RATE_QPS", spec_qps);
+    let tasks_per_client = 4;
+    let sandbox = Sandbox::start().await;
+    let mut clients = Vec::new();
+    for _ in 0..clients_n {
+        let limiter = RedisRateLimiter::connect(&redis_server.url())
+            .await
+            .unwrap()
+            .prefix(prefix("rate-measure"));
+        let mut limit = RateLimit::spec().limiter(Arc::new(limiter));
+        if cap != spec_qps {
+            let quota = Quota::per_second(u32::try_from(cap).unwrap()).unwrap();
+            limit = limit.limit(Operation::TradeOrderQuery, quota);
+        }
+        let client = Client::builder()
+            .base_url(sandbox.base_url())
+            .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
+            .token_store(Arc::new(store(&redis_server, "rate-measure").await))
+            .retry(RetryConfig::disabled())
+            .rate_limit(limit)
+            .build()
+            .unwrap();
+        client.access_token().await.unwrap();
+        clients.push(client);
+    }
+    let started = tokio::time::Instant::now();
+    let stop = started + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for c in &clients {
+        for _ in 0..tasks_per_client {
+            let c = c.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut ok = 0usize;
+                while tokio::time::Instant::now() < stop {
+                    let q = TradeOrderQueryRequest::new(sample::ACCOUNT_ID, 1, 10);
+                    if c.trade_order_query(q).await.is_ok() {
+                        ok += 1;
+                    }
+                }
+                ok
+            }));
+        }
+    }
+    let mut samples = Vec::new();
+    while tokio::time::Instant::now() < stop + Duration::from_millis(200) {
+        samples.push((
+            started.elapsed(),
+            sandbox.received_count(MockOperation::TradeOrderQuery),
+        ));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let total = sandbox.received_count(MockOperation::TradeOrderQuery);
+    let worst = max_in_window(&samples, Duration::from_secs(1));
+    println!(
+        "redis: {clients_n} clients x {tasks_per_client} tasks, own connections, cap {cap} QPS, {seconds} s: \
+         {total} requests ({ok} ok) in {elapsed:.2} s ({:.1}/s between the first and the last); \
+         at most {worst} in any sampled 1 s window",
+        total.saturating_sub(1) as f64 / elapsed
+    );
+    assert_eq!(ok, total, "every admitted call succeeded");
+    let cap = usize::try_from(cap).unwrap();
+    // The sampled window is 1.00-1.01 s long: one slot more may fall in it.
+    assert!(
+        worst <= cap + 1 + cap / 100,
+        "{worst} requests in one second"
+    );
+    assert!(
+        total >= cap * usize::try_from(seconds).unwrap() * 8 / 10,
+        "the budget was used: {total}"
+    );
+}
