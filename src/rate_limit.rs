@@ -33,7 +33,6 @@
 //! the quota per process via [`RateLimit::limit`]).
 //!
 //! ```
-//! use std::sync::Arc;
 //! use douyin_goodlife::{Client, OnFull, Operation, Quota, RateLimit};
 //!
 //! let client = Client::builder()
