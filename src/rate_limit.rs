@@ -347,39 +347,59 @@ impl RateLimit {
         let Some(quota) = self.quota(spec) else {
             return Ok(());
         };
-        let max_wait = match self.on_full {
-            OnFull::Fail => Duration::ZERO,
-            OnFull::Wait => deadline.saturating_duration_since(tokio::time::Instant::now()),
-        };
         let key = self.key(spec);
-        let admission = match self.limiter.acquire(&key, quota, max_wait).await {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(
-                    target: "douyin_goodlife::rate_limit",
-                    operation = spec.id,
-                    error = %e,
-                    "rate limiter failed; limiting in this process instead"
-                );
-                self.fallback.acquire(&key, quota, max_wait).await?
+        loop {
+            let max_wait = match self.on_full {
+                OnFull::Fail => Duration::ZERO,
+                OnFull::Wait => deadline.saturating_duration_since(tokio::time::Instant::now()),
+            };
+            let admission = match self.limiter.acquire(&key, quota, max_wait).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(
+                        target: "douyin_goodlife::rate_limit",
+                        operation = spec.id,
+                        error = %e,
+                        "rate limiter failed; limiting in this process instead"
+                    );
+                    self.fallback.acquire(&key, quota, max_wait).await?
+                }
+            };
+            let wait = match admission {
+                Admission::After(wait) => wait,
+                Admission::Full { retry_after } => {
+                    return Err(Error::RateLimited {
+                        operation: spec.id,
+                        retry_after,
+                    });
+                }
+            };
+            if wait.is_zero() {
+                return Ok(());
             }
-        };
-        match admission {
-            Admission::After(wait) if wait.is_zero() => Ok(()),
-            Admission::After(wait) => {
-                tracing::debug!(
-                    target: "douyin_goodlife::rate_limit",
-                    operation = spec.id,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                    "waiting for a rate-limit slot"
-                );
-                self.sleeper.sleep(wait).await;
-                Ok(())
+            let slot = tokio::time::Instant::now().checked_add(wait);
+            tracing::debug!(
+                target: "douyin_goodlife::rate_limit",
+                operation = spec.id,
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "waiting for a rate-limit slot"
+            );
+            self.sleeper.sleep(wait).await;
+            // Woken more than one interval after the slot (a busy machine):
+            // going now would arrive together with the calls of the next
+            // slots, so book another instead.
+            let late = slot.map_or(Duration::ZERO, |s| {
+                tokio::time::Instant::now().saturating_duration_since(s)
+            });
+            if late <= quota.interval() {
+                return Ok(());
             }
-            Admission::Full { retry_after } => Err(Error::RateLimited {
-                operation: spec.id,
-                retry_after,
-            }),
+            tracing::debug!(
+                target: "douyin_goodlife::rate_limit",
+                operation = spec.id,
+                late_ms = u64::try_from(late.as_millis()).unwrap_or(u64::MAX),
+                "woke past the slot; booking another"
+            );
         }
     }
 }

