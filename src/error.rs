@@ -345,13 +345,15 @@ impl Error {
     }
 
     /// Whether the failure proves the request was not carried out: a
-    /// rejection code, HTTP 429, or a connection that was never made. Only
+    /// rejection code, HTTP 429, a connection that was never made, or the
+    /// client-side rate limit (nothing was sent). Only
     /// such failures are retried for a write sent without its idempotency key.
     pub fn not_carried_out(&self) -> bool {
         match self {
             Error::Api { .. } => true,
             Error::Http { status, .. } => *status == 429,
             Error::Transport { source, .. } => source.is_connect(),
+            Error::RateLimited { .. } => true,
             _ => false,
         }
     }

@@ -697,6 +697,7 @@ async fn token_and_orders(server: &MockServer, token: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_store_step_falls_back_to_a_local_fetch() {
+    let logs = common::capture_logs(tracing_subscriber::fmt::format::FmtSpan::NONE);
     for step in ["load", "lock", "save", "unlock"] {
         let server = MockServer::start().await;
         token_and_orders(&server, "clt.local").await;
@@ -728,6 +729,21 @@ async fn a_failing_store_step_falls_back_to_a_local_fetch() {
             _ => assert!(stored.is_none(), "{step}: the save failed"),
         }
     }
+    // Each degradation was logged as a warning, without a secret.
+    let text = logs.text();
+    for line in [
+        "step=\"load\"",
+        "step=\"lock\"",
+        "cannot save the token to the store",
+        "cannot release the token lock",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(" WARN ") && l.contains(line)),
+            "no warning with {line}"
+        );
+    }
+    assert!(!text.contains(SECRET) && !text.contains("clt.local"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
