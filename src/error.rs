@@ -189,6 +189,7 @@ pub enum Error {
     /// [`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit)): nothing
     /// was sent. Never retried by the client.
     #[error("{operation}: client-side rate limit full; next slot in {retry_after:?}")]
+    #[non_exhaustive]
     RateLimited {
         /// Operation id of the call.
         operation: &'static str,

@@ -87,7 +87,8 @@ async fn fail_mode_refuses_a_call_once_the_budget_is_spent() {
             e,
             Error::RateLimited {
                 operation: "trade_order_query",
-                retry_after
+                retry_after,
+                ..
             } if retry_after == ms(50)
         ),
         "{e:?}"
