@@ -190,8 +190,7 @@ impl MemoryRateLimiter {
         }
     }
 
-    /// An empty limiter reading `clock` (e.g. a [`ManualClock`](crate::ManualClock)
-    /// in tests).
+    /// An empty limiter reading `clock` (e.g. a `ManualClock` in tests).
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         Self {
             time: TimeSource::Clock(clock),
