@@ -771,3 +771,52 @@ async fn clients_sharing_a_redis_budget_stay_under_the_cap() {
         "the budget was used: {total}"
     );
 }
+
+/// A Redis limiter that does not answer (server paused past the response
+/// timeout) does not fail the call: it is limited in this process instead.
+#[cfg(feature = "mock")]
+#[tokio::test]
+async fn a_stalled_redis_limiter_falls_back_to_memory() {
+    use douyin_goodlife::mock::{MockServer as Sandbox, Operation as MockOperation, sample};
+    use douyin_goodlife::requests::TradeOrderQueryRequest;
+    use douyin_goodlife::{Error, OnFull, Operation, Quota, RateLimit, RedisRateLimiter};
+
+    let Some(redis_server) = start_redis() else {
+        return;
+    };
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_response_timeout(Some(Duration::from_millis(100)));
+    let conn = redis::aio::ConnectionManager::new_with_config(
+        redis::Client::open(redis_server.url()).unwrap(),
+        config,
+    )
+    .await
+    .unwrap();
+    let limiter = RedisRateLimiter::from_connection_manager(conn).prefix(prefix("stalled"));
+    let sandbox = Sandbox::start().await;
+    let client = Client::builder()
+        .base_url(sandbox.base_url())
+        .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
+        .retry(RetryConfig::disabled())
+        .rate_limit(
+            RateLimit::spec()
+                .limiter(Arc::new(limiter))
+                .limit(Operation::TradeOrderQuery, Quota::per_second(1).unwrap())
+                .on_full(OnFull::Fail),
+        )
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+    redis_server.signal("STOP");
+    let q = || TradeOrderQueryRequest::new(sample::ACCOUNT_ID, 1, 10);
+    let first = client.trade_order_query(q()).await;
+    let second = client.trade_order_query(q()).await;
+    redis_server.signal("CONT");
+    first.expect("limited in memory, not failed");
+    let e = second.unwrap_err();
+    assert!(
+        matches!(e, Error::RateLimited { retry_after, .. } if retry_after <= Duration::from_secs(1)),
+        "the in-memory budget holds: {e:?}"
+    );
+    assert_eq!(sandbox.received_count(MockOperation::TradeOrderQuery), 1);
+}
