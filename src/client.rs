@@ -17,6 +17,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, capped_body};
 use crate::operation::LOGID;
 use crate::operation::RawRequest;
+use crate::rate_limit::RateLimit;
 use crate::request::SpuQuery;
 use crate::response::Response;
 use crate::retry::{self, Failure, RetryConfig};
@@ -83,6 +84,7 @@ struct Inner {
     retry: RetryConfig,
     retry_overrides: Vec<(Operation, RetryConfig)>,
     deadline: Duration,
+    rate_limit: Option<RateLimit>,
 }
 
 impl Inner {
@@ -150,6 +152,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn TokenStore>>,
     clock: Arc<dyn Clock>,
     refresh: RefreshPolicy,
+    rate_limit: Option<RateLimit>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -164,6 +167,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("store", &self.store)
             .field("clock", &self.clock)
             .field("refresh", &self.refresh)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -182,6 +186,7 @@ impl Default for ClientBuilder {
             store: None,
             clock: Arc::new(SystemClock),
             refresh: RefreshPolicy::default(),
+            rate_limit: None,
         }
     }
 }
@@ -347,6 +352,15 @@ impl ClientBuilder {
         self
     }
 
+    /// A client-side rate limit per operation (default: none; see
+    /// [`RateLimit`]): before each attempt the call books a slot of its
+    /// operation's budget, waiting for it within the deadline or failing with
+    /// [`Error::RateLimited`].
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
     /// Uses a preconfigured `reqwest::Client` (its own timeouts then apply
     /// instead of [`timeout`](Self::timeout) and
     /// [`connect_timeout`](Self::connect_timeout)).
@@ -362,6 +376,10 @@ impl ClientBuilder {
             Some(h) => h,
             None => default_http(self.timeout, self.connect_timeout)?,
         };
+        let rate_limit = self.rate_limit.map(|l| match &self.auth {
+            Auth::Credentials(c) => l.with_default_app(c.client_key()),
+            _ => l.with_default_app("default"),
+        });
         let tokens = match self.auth {
             Auth::None => Tokens::None,
             Auth::Fixed(t) => {
@@ -391,6 +409,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 retry_overrides: self.retry_overrides,
                 deadline: self.deadline,
+                rate_limit,
             }),
         })
     }
@@ -511,6 +530,16 @@ impl Client {
             let started = tokio::time::Instant::now();
             let attempts = AtomicU32::new(0);
             let replayed = AtomicBool::new(false);
+            // Each attempt first books a slot of the operation's rate budget.
+            let ends = started
+                .checked_add(inner.deadline)
+                .or_else(|| started.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+                .unwrap_or(started);
+            let (limit, send) = (inner.rate_limit.as_ref(), &send);
+            let send = move |token: Option<SecretString>, retry: bool| async move {
+                crate::rate_limit::admit(limit, spec, ends).await?;
+                send(token, retry).await
+            };
             let retried = retry::run(retry, started, inner.deadline, || {
                 self.try_once(safe, &send, &attempts, &replayed)
             });

@@ -185,9 +185,98 @@ pub enum Error {
         /// Log id of the answer that showed it, if any.
         logid: Option<String>,
     },
-    /// The shared token store (e.g. Redis, feature `redis`) failed or timed out.
+    /// The shared token store (e.g. Redis, feature `redis`) failed or timed out,
+    /// or another process held its fetch lock past
+    /// [`RefreshPolicy::lock_wait`](crate::RefreshPolicy::lock_wait). A store
+    /// that fails while the client fetches a token no longer fails the call
+    /// (the client fetches on its own and logs a warning); this is what a
+    /// [`TokenStore`](crate::TokenStore) method itself returns.
     #[error("token store: {0}")]
-    TokenStore(String),
+    TokenStore(#[source] TokenStoreError),
+    /// The client-side rate limit of the operation is full (see
+    /// [`ClientBuilder::rate_limit`](crate::ClientBuilder::rate_limit)): nothing
+    /// was sent. Never retried by the client.
+    #[error("{operation}: client-side rate limit full; next slot in {retry_after:?}")]
+    #[non_exhaustive]
+    RateLimited {
+        /// Operation id of the call.
+        operation: &'static str,
+        /// How long until the limiter would admit the call.
+        retry_after: std::time::Duration,
+    },
+}
+
+/// What a [`TokenStore`](crate::TokenStore) failure says: a message (never a
+/// secret) and, when there is one, the underlying error as
+/// [`source`](std::error::Error::source).
+///
+/// ```
+/// use std::error::Error as _;
+/// use douyin_goodlife::{Error, TokenStoreError};
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+/// let e = Error::TokenStore(TokenStoreError::with_source("redis: timed out", io));
+/// assert_eq!(e.to_string(), "token store: redis: timed out");
+/// assert_eq!(e.source().unwrap().source().unwrap().to_string(), "timed out");
+/// let plain = Error::TokenStore("no such key".into());
+/// assert!(matches!(plain, Error::TokenStore(ref s) if s.message() == "no such key"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct TokenStoreError {
+    message: String,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl TokenStoreError {
+    /// A failure described by `message` alone.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure described by `message`, caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(std::sync::Arc::new(source)),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for TokenStoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TokenStoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for TokenStoreError {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<&str> for TokenStoreError {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
 }
 
 fn logid_suffix(logid: Option<&str>) -> String {
@@ -265,13 +354,15 @@ impl Error {
     }
 
     /// Whether the failure proves the request was not carried out: a
-    /// rejection code, HTTP 429, or a connection that was never made. Only
+    /// rejection code, HTTP 429, a connection that was never made, or the
+    /// client-side rate limit (nothing was sent). Only
     /// such failures are retried for a write sent without its idempotency key.
     pub fn not_carried_out(&self) -> bool {
         match self {
             Error::Api { .. } => true,
             Error::Http { status, .. } => *status == 429,
             Error::Transport { source, .. } => source.is_connect(),
+            Error::RateLimited { .. } => true,
             _ => false,
         }
     }

@@ -45,6 +45,7 @@ mod lenient;
 pub mod mock;
 mod operation;
 pub mod pagination;
+pub mod rate_limit;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod request;
@@ -103,12 +104,18 @@ pub use enums::{
     BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,
     TimesCardType, VoucherType,
 };
-pub use error::{BODY_CAP, CodeSource, Error};
+pub use error::{BODY_CAP, CodeSource, Error, TokenStoreError};
 pub use pagination::{
     CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop,
 };
+pub use rate_limit::{Admission, MemoryRateLimiter, OnFull, Quota, RateLimit, RateLimiter};
 #[cfg(feature = "redis")]
-pub use redis_store::{DEFAULT_REDIS_PREFIX, RedisTokenStore};
+pub use rate_limit::{DEFAULT_REDIS_RATE_PREFIX, RedisRateLimiter};
+#[cfg(feature = "redis")]
+pub use redis_store::{
+    DEFAULT_REDIS_CONNECTION_TIMEOUT, DEFAULT_REDIS_PREFIX, DEFAULT_REDIS_RESPONSE_TIMEOUT,
+    RedisTokenStore, RedisTokenStoreBuilder,
+};
 pub use request::{CertificateQuery, OrderQuery, SpuQuery, TimeRange};
 pub use response::Response;
 pub use retry::{RetryConfig, Sleeper, TokioSleeper};

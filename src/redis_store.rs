@@ -12,6 +12,14 @@
 //! Invalidation is a Lua compare-and-delete on the token field, so a process
 //! that saw an old token rejected never deletes a newer one.
 //!
+//! **Timeouts.** Every command waits at most the response timeout (default
+//! [`DEFAULT_REDIS_RESPONSE_TIMEOUT`], 2 s) and every connection attempt the
+//! connection timeout (default [`DEFAULT_REDIS_CONNECTION_TIMEOUT`], 1 s); set
+//! them with [`RedisTokenStore::builder`]. A command that times out is an
+//! [`Error::TokenStore`] whose `source()` is the Redis error; the client then
+//! fetches the token on its own (with a `warn` log line) rather than failing
+//! the call, so a Redis stall costs at most one extra token fetch per process.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), douyin_goodlife::Error> {
 //! use std::sync::Arc;
@@ -31,7 +39,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use redis::aio::ConnectionManager;
 
-use crate::error::Error;
+use crate::error::{Error, TokenStoreError};
 use crate::token::{AccessToken, from_unix_ms};
 use crate::token_store::{StoreLock, TokenStore};
 
@@ -54,6 +62,13 @@ return 0
 /// The default key prefix.
 pub const DEFAULT_REDIS_PREFIX: &str = "douyin-goodlife";
 
+/// Default response timeout of one Redis command (redis-rs's own default,
+/// 500 ms, made a short stall fail every caller waiting for a token).
+pub const DEFAULT_REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Default timeout of one connection attempt to Redis.
+pub const DEFAULT_REDIS_CONNECTION_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Client tokens in Redis, shared between processes. Cheap to clone.
 #[derive(Clone)]
 pub struct RedisTokenStore {
@@ -73,25 +88,122 @@ impl std::fmt::Debug for RedisTokenStore {
 }
 
 fn store_error(e: redis::RedisError) -> Error {
-    Error::TokenStore(format!("redis: {e}"))
+    Error::TokenStore(TokenStoreError::with_source(format!("redis: {e}"), e))
+}
+
+/// Builder of a [`RedisTokenStore`]: timeouts and key prefix, then
+/// [`connect`](Self::connect).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), douyin_goodlife::Error> {
+/// use std::time::Duration;
+/// use douyin_goodlife::RedisTokenStore;
+///
+/// let store = RedisTokenStore::builder("redis://127.0.0.1:6379/")
+///     .response_timeout(Duration::from_secs(1))
+///     .connection_timeout(Duration::from_millis(500))
+///     .prefix("shop-42")
+///     .connect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisTokenStoreBuilder {
+    client: Result<redis::Client, Error>,
+    connection_timeout: Duration,
+    response_timeout: Duration,
+    prefix: String,
+}
+
+impl std::fmt::Debug for RedisTokenStoreBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: not shown.
+        f.debug_struct("RedisTokenStoreBuilder")
+            .field("connection_timeout", &self.connection_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisTokenStoreBuilder {
+    fn new(client: Result<redis::Client, Error>) -> Self {
+        Self {
+            client,
+            connection_timeout: DEFAULT_REDIS_CONNECTION_TIMEOUT,
+            response_timeout: DEFAULT_REDIS_RESPONSE_TIMEOUT,
+            prefix: DEFAULT_REDIS_PREFIX.to_string(),
+        }
+    }
+
+    /// How long one connection attempt may take (default
+    /// [`DEFAULT_REDIS_CONNECTION_TIMEOUT`], 1 s). Must not be zero.
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// How long one command may wait for its answer (default
+    /// [`DEFAULT_REDIS_RESPONSE_TIMEOUT`], 2 s). Must not be zero.
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// The key prefix (default [`DEFAULT_REDIS_PREFIX`]).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Connects (with automatic reconnection). Fails with [`Error::Config`] on
+    /// a malformed URL or a zero timeout, and with [`Error::TokenStore`] when
+    /// Redis cannot be reached.
+    pub async fn connect(self) -> Result<RedisTokenStore, Error> {
+        let client = self.client?;
+        if self.connection_timeout.is_zero() || self.response_timeout.is_zero() {
+            return Err(Error::Config(
+                "Redis connection and response timeouts must not be zero".into(),
+            ));
+        }
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.connection_timeout))
+            .set_response_timeout(Some(self.response_timeout));
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(store_error)?;
+        Ok(RedisTokenStore::from_connection_manager(conn).prefix(self.prefix))
+    }
 }
 
 impl RedisTokenStore {
-    /// Connects to `url` (`redis://[:password@]host:port/db`), with automatic
-    /// reconnection.
+    /// Connects to `url` (`redis://[:password@]host:port/db`, or
+    /// `redis+unix:///path/to/socket`), with automatic reconnection and the
+    /// default timeouts ([`DEFAULT_REDIS_RESPONSE_TIMEOUT`],
+    /// [`DEFAULT_REDIS_CONNECTION_TIMEOUT`]).
     pub async fn connect(url: &str) -> Result<Self, Error> {
-        let client = redis::Client::open(url)
-            .map_err(|e| Error::Config(format!("Redis URL: {}", e.kind_description())))?;
-        Self::from_client(client).await
+        Self::builder(url).connect().await
     }
 
-    /// Uses a configured `redis::Client`.
+    /// A builder for `url`, to set timeouts and the prefix before connecting.
+    pub fn builder(url: &str) -> RedisTokenStoreBuilder {
+        RedisTokenStoreBuilder::new(
+            redis::Client::open(url)
+                .map_err(|e| Error::Config(format!("Redis URL: {}", e.kind_description()))),
+        )
+    }
+
+    /// A builder over a configured `redis::Client`.
+    pub fn builder_from_client(client: redis::Client) -> RedisTokenStoreBuilder {
+        RedisTokenStoreBuilder::new(Ok(client))
+    }
+
+    /// Uses a configured `redis::Client`, with the default timeouts.
     pub async fn from_client(client: redis::Client) -> Result<Self, Error> {
-        let conn = ConnectionManager::new(client).await.map_err(store_error)?;
-        Ok(Self::from_connection_manager(conn))
+        Self::builder_from_client(client).connect().await
     }
 
-    /// Uses an existing connection manager.
+    /// Uses an existing connection manager (its own timeouts apply).
     pub fn from_connection_manager(conn: ConnectionManager) -> Self {
         Self {
             conn,

@@ -19,6 +19,13 @@
 //! (compare-and-invalidate, so 100 concurrent rejections cause one refresh),
 //! then replays the call once with a new token.
 //!
+//! **A failing store.** When the [`TokenStore`] fails or does not answer within
+//! [`RefreshPolicy::store_timeout`] while a token is needed, the client logs a
+//! `warn` line (target `douyin_goodlife::token`, the error without any secret)
+//! and fetches the token on its own: a store never fails a call. Only a fetch
+//! lock held by another process past [`RefreshPolicy::lock_wait`] does
+//! ([`Error::TokenStore`]).
+//!
 //! Tokens and the client secret are [`SecretString`]s; no `Debug`, `Display`,
 //! error or log line of this crate contains them.
 
@@ -31,7 +38,7 @@ use futures::future::{BoxFuture, Shared};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::Clock;
-use crate::error::Error;
+use crate::error::{Error, TokenStoreError};
 use crate::token_store::TokenStore;
 
 /// An application's `client_key` and `client_secret`.
@@ -226,6 +233,7 @@ pub struct RefreshPolicy {
     lock_ttl: Duration,
     lock_wait: Duration,
     lock_poll: Duration,
+    store_timeout: Duration,
 }
 
 impl Default for RefreshPolicy {
@@ -237,6 +245,7 @@ impl Default for RefreshPolicy {
             lock_ttl: Duration::from_secs(15),
             lock_wait: Duration::from_secs(20),
             lock_poll: Duration::from_millis(50),
+            store_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -279,6 +288,16 @@ impl RefreshPolicy {
     pub fn lock_wait(mut self, wait: Duration, poll: Duration) -> Self {
         self.lock_wait = wait;
         self.lock_poll = poll.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long one [`TokenStore`] operation may take before the client gives
+    /// up on the store and fetches on its own (default 5 s; at least 1 ms). A
+    /// bound for stores without timeouts of their own;
+    /// [`RedisTokenStore`](crate::RedisTokenStore)'s response timeout (2 s)
+    /// usually answers first.
+    pub fn store_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
@@ -463,10 +482,16 @@ impl TokenProvider {
                 client_key = %shared.credentials.client_key(),
                 "token rejected by the server; invalidated"
             );
-            shared
-                .store
-                .invalidate(shared.credentials.client_key(), used)
-                .await?;
+            let key = shared.credentials.client_key();
+            if let Err(e) = shared.bounded(shared.store.invalidate(key, used)).await {
+                // It is remembered as rejected: never taken from the store again.
+                tracing::warn!(
+                    target: "douyin_goodlife::token",
+                    client_key = %key,
+                    error = %e,
+                    "token store failed to invalidate a rejected token; going on without it"
+                );
+            }
         }
         Ok(())
     }
@@ -495,8 +520,9 @@ impl TokenProvider {
                 Err(e) => {
                     // The task panicked: forget the flight so the next call starts anew.
                     shared_after.lock_state().flight = None;
-                    Err(Error::TokenStore(format!(
-                        "the token fetch task failed: {e}"
+                    Err(Error::TokenStore(TokenStoreError::with_source(
+                        "the token fetch task failed",
+                        e,
                     )))
                 }
             }
@@ -511,39 +537,83 @@ impl ProviderShared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A store operation bounded by [`RefreshPolicy::store_timeout`].
+    async fn bounded<T>(
+        &self,
+        op: impl std::future::Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let limit = self.policy.store_timeout;
+        match tokio::time::timeout(limit, op).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::TokenStore(TokenStoreError::new(format!(
+                "no answer within {limit:?}"
+            )))),
+        }
+    }
+
     /// The body of a flight: a fresh token from the store, or the store's lock
-    /// and a fetch.
+    /// and a fetch; a fetch alone when the store fails.
     async fn lead(&self, fetch: FetchFuture) -> Result<AccessToken, Error> {
         let key = self.credentials.client_key();
         let policy = &self.policy;
         let give_up = tokio::time::Instant::now() + policy.lock_wait;
         let lock = loop {
-            if let Some(token) = self.fresh_from_store().await? {
-                return Ok(token);
+            match self.fresh_from_store().await {
+                Ok(Some(token)) => return Ok(token),
+                Ok(None) => {}
+                Err(e) => return self.fetch_without_store(fetch, "load", &e).await,
             }
-            if let Some(lock) = self.store.try_lock(key, policy.lock_ttl).await? {
-                break lock;
+            match self
+                .bounded(self.store.try_lock(key, policy.lock_ttl))
+                .await
+            {
+                Ok(Some(lock)) => break lock,
+                Ok(None) => {}
+                Err(e) => return self.fetch_without_store(fetch, "lock", &e).await,
             }
             if tokio::time::Instant::now() >= give_up {
-                return Err(Error::TokenStore(format!(
+                return Err(Error::TokenStore(TokenStoreError::new(format!(
                     "waited {:?} for another process to fetch the client token",
                     policy.lock_wait
-                )));
+                ))));
             }
             tokio::time::sleep(policy.lock_poll).await;
         };
         let result = self.fetch_locked(fetch).await;
-        if let Err(e) = self.store.unlock(key, lock).await {
-            tracing::debug!(target: "douyin_goodlife::token", error = %e, "cannot release the token lock");
+        if let Err(e) = self.bounded(self.store.unlock(key, lock)).await {
+            tracing::warn!(
+                target: "douyin_goodlife::token",
+                client_key = %key,
+                error = %e,
+                "cannot release the token lock (it expires after the lock TTL)"
+            );
         }
         result
+    }
+
+    /// The store failed at `step`: logged, then a fetch of our own (saved to
+    /// the store if it has recovered).
+    async fn fetch_without_store(
+        &self,
+        fetch: FetchFuture,
+        step: &'static str,
+        error: &Error,
+    ) -> Result<AccessToken, Error> {
+        tracing::warn!(
+            target: "douyin_goodlife::token",
+            client_key = %self.credentials.client_key(),
+            step,
+            error = %error,
+            "token store failed; fetching the client token without it"
+        );
+        self.fetch_and_save(fetch).await
     }
 
     /// The store's token if it is fresh and was not rejected (a rejected one
     /// still there is removed, compare-and-invalidate).
     async fn fresh_from_store(&self) -> Result<Option<AccessToken>, Error> {
         let key = self.credentials.client_key();
-        let Some(token) = self.store.load(key).await? else {
+        let Some(token) = self.bounded(self.store.load(key)).await? else {
             return Ok(None);
         };
         let rejected = self
@@ -552,7 +622,7 @@ impl ProviderShared {
             .iter()
             .any(|r| r.same_token(&token));
         if rejected {
-            self.store.invalidate(key, &token).await?;
+            self.bounded(self.store.invalidate(key, &token)).await?;
             return Ok(None);
         }
         Ok(Some(token).filter(|t| self.policy.is_fresh(t, self.clock.now())))
@@ -561,9 +631,16 @@ impl ProviderShared {
     /// Fetches while holding the store's lock, unless another holder saved a
     /// fresh token just before.
     async fn fetch_locked(&self, fetch: FetchFuture) -> Result<AccessToken, Error> {
-        if let Some(token) = self.fresh_from_store().await? {
-            return Ok(token);
+        match self.fresh_from_store().await {
+            Ok(Some(token)) => return Ok(token),
+            Ok(None) => {}
+            Err(e) => return self.fetch_without_store(fetch, "load", &e).await,
         }
+        self.fetch_and_save(fetch).await
+    }
+
+    /// Fetches a token and offers it to the store.
+    async fn fetch_and_save(&self, fetch: FetchFuture) -> Result<AccessToken, Error> {
         let key = self.credentials.client_key();
         tracing::debug!(target: "douyin_goodlife::token", client_key = %key, "fetching a client token");
         let issued_at = self.clock.now();
@@ -590,9 +667,14 @@ impl ProviderShared {
             expires_in_s = fetched.expires_in.as_secs(),
             "fetched a client token"
         );
-        if let Err(e) = self.store.save(key, &token).await {
+        if let Err(e) = self.bounded(self.store.save(key, &token)).await {
             // The token works; only sharing it failed.
-            tracing::warn!(target: "douyin_goodlife::token", error = %e, "cannot save the token to the store");
+            tracing::warn!(
+                target: "douyin_goodlife::token",
+                client_key = %key,
+                error = %e,
+                "cannot save the token to the store"
+            );
         }
         Ok(token)
     }

@@ -9,8 +9,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use douyin_goodlife::{
     AccessToken, Client, ClientBuilder, Clock, Error, ErrorClass, ErrorCode, ManualClock,
-    MemoryTokenStore, RefreshPolicy, RetryConfig,
+    MemoryTokenStore, RefreshPolicy, RetryConfig, StoreLock, TokenStore,
 };
+use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -541,4 +542,327 @@ async fn clients_sharing_a_store_share_the_token() {
     let tb = b.access_token().await.unwrap();
     assert_eq!(ta.expose_secret(), tb.expose_secret());
     assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
+}
+
+/// What a [`FaultyStore`] step does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum StoreFault {
+    /// Answers `Error::TokenStore` at once.
+    Fail,
+    /// Never answers (until the test releases it, if ever).
+    Hang,
+}
+
+/// A [`TokenStore`] over a [`MemoryTokenStore`] whose steps (`load`, `save`,
+/// `invalidate`, `lock`, `unlock`) fail or hang on command. Every step that
+/// is entered is reported on a channel, so tests wait for events, not time.
+#[derive(Debug)]
+struct FaultyStore {
+    inner: MemoryTokenStore,
+    faults: std::sync::Mutex<Vec<(&'static str, StoreFault)>>,
+    entered: tokio::sync::mpsc::UnboundedSender<&'static str>,
+    release: tokio::sync::Notify,
+}
+
+impl FaultyStore {
+    fn new() -> (
+        Arc<Self>,
+        tokio::sync::mpsc::UnboundedReceiver<&'static str>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let store = Arc::new(Self {
+            inner: MemoryTokenStore::new(),
+            faults: std::sync::Mutex::new(Vec::new()),
+            entered: tx,
+            release: tokio::sync::Notify::new(),
+        });
+        (store, rx)
+    }
+
+    fn set(&self, step: &'static str, fault: StoreFault) {
+        self.faults.lock().unwrap().push((step, fault));
+    }
+
+    fn clear(&self) {
+        self.faults.lock().unwrap().clear();
+    }
+
+    /// Lets every hung step go on (to the memory store).
+    fn release_all(&self) {
+        self.clear();
+        self.release.notify_waiters();
+    }
+
+    async fn step(&self, step: &'static str) -> Result<(), Error> {
+        let _ = self.entered.send(step);
+        let fault = self
+            .faults
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map(|(_, f)| *f);
+        match fault {
+            None => Ok(()),
+            Some(StoreFault::Fail) => Err(Error::TokenStore(
+                douyin_goodlife::TokenStoreError::with_source(
+                    format!("injected {step} failure"),
+                    std::io::Error::other("injected"),
+                ),
+            )),
+            Some(StoreFault::Hang) => {
+                self.release.notified().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl TokenStore for FaultyStore {
+    fn load<'a>(
+        &'a self,
+        client_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<AccessToken>, Error>> {
+        Box::pin(async move {
+            self.step("load").await?;
+            self.inner.load(client_key).await
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        client_key: &'a str,
+        token: &'a AccessToken,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            self.step("save").await?;
+            self.inner.save(client_key, token).await
+        })
+    }
+
+    fn invalidate<'a>(
+        &'a self,
+        client_key: &'a str,
+        token: &'a AccessToken,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            self.step("invalidate").await?;
+            self.inner.invalidate(client_key, token).await
+        })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        client_key: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Option<StoreLock>, Error>> {
+        Box::pin(async move {
+            self.step("lock").await?;
+            self.inner.try_lock(client_key, ttl).await
+        })
+    }
+
+    fn unlock<'a>(
+        &'a self,
+        client_key: &'a str,
+        lock: StoreLock,
+    ) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            self.step("unlock").await?;
+            self.inner.unlock(client_key, lock).await
+        })
+    }
+}
+
+fn drain(rx: &mut tokio::sync::mpsc::UnboundedReceiver<&'static str>) -> Vec<&'static str> {
+    let mut steps = Vec::new();
+    while let Ok(s) = rx.try_recv() {
+        steps.push(s);
+    }
+    steps
+}
+
+async fn token_and_orders(server: &MockServer, token: &str) {
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(common::token_answer(token, 7200))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .respond_with(common::orders_ok(4))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_store_step_falls_back_to_a_local_fetch() {
+    let logs = common::capture_logs(tracing_subscriber::fmt::format::FmtSpan::NONE);
+    for step in ["load", "lock", "save", "unlock"] {
+        let server = MockServer::start().await;
+        token_and_orders(&server, "clt.local").await;
+        let (store, mut entered) = FaultyStore::new();
+        store.set(step, StoreFault::Fail);
+        let client = builder(&server).token_store(store.clone()).build().unwrap();
+        let q = common::order_query();
+        let calls = (0..20).map(|_| client.query_reservation_orders(&q));
+        for result in futures::future::join_all(calls).await {
+            let page = result.unwrap_or_else(|e| panic!("{step} failing: {e:?}"));
+            assert_eq!(page.total, Some(4));
+        }
+        let steps = drain(&mut entered);
+        assert!(steps.contains(&step), "{step} was tried: {steps:?}");
+        assert_eq!(
+            common::requests_to(&server, TOKEN_PATH).await.len(),
+            1,
+            "{step} failing: one fetch for 20 callers"
+        );
+        let calls = common::requests_to(&server, ORDERS_PATH).await;
+        assert!(calls.iter().all(|r| token_header(r) == Some("clt.local")));
+        // What reached the memory store behind the faults.
+        let stored = store.inner.load(KEY).await.unwrap();
+        match step {
+            // Degraded before the fetch: the token is still offered to the store.
+            "load" | "lock" | "unlock" => {
+                assert_eq!(stored.unwrap().expose_secret(), "clt.local", "{step}")
+            }
+            _ => assert!(stored.is_none(), "{step}: the save failed"),
+        }
+    }
+    // Each degradation was logged as a warning, without a secret.
+    let text = logs.text();
+    for line in [
+        "step=\"load\"",
+        "step=\"lock\"",
+        "cannot save the token to the store",
+        "cannot release the token lock",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(" WARN ") && l.contains(line)),
+            "no warning with {line}"
+        );
+    }
+    assert!(!text.contains(SECRET) && !text.contains("clt.local"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_store_is_given_up_after_the_store_timeout() {
+    for step in ["load", "lock", "save"] {
+        let server = MockServer::start().await;
+        token_and_orders(&server, "clt.local").await;
+        let (store, mut entered) = FaultyStore::new();
+        store.set(step, StoreFault::Hang);
+        let client = builder(&server)
+            .token_store(store.clone())
+            .refresh_policy(RefreshPolicy::default().store_timeout(Duration::from_millis(100)))
+            .deadline(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let q = common::order_query();
+        let calls = (0..10).map(|_| client.query_reservation_orders(&q));
+        for result in futures::future::join_all(calls).await {
+            result.unwrap_or_else(|e| panic!("{step} hanging: {e:?}"));
+        }
+        assert!(drain(&mut entered).contains(&step), "{step} was entered");
+        assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 1);
+        // The next call uses the cached token: the store is not asked again.
+        client
+            .query_reservation_orders(&common::order_query())
+            .await
+            .unwrap();
+        assert!(drain(&mut entered).is_empty());
+        store.release_all();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_stall_shorter_than_the_timeout_is_waited_for() {
+    let server = MockServer::start().await;
+    token_and_orders(&server, "clt.fetched").await;
+    let (store, mut entered) = FaultyStore::new();
+    let now = SystemTime::now();
+    store
+        .inner
+        .save(
+            KEY,
+            &AccessToken::new("clt.stored", now, Some(now + Duration::from_secs(7200))),
+        )
+        .await
+        .unwrap();
+    store.set("load", StoreFault::Hang);
+    let client = builder(&server).token_store(store.clone()).build().unwrap();
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.query_reservation_orders(&common::order_query()).await })
+        })
+        .collect();
+    // The flight is stuck in the store's load: release it.
+    assert_eq!(entered.recv().await, Some("load"));
+    store.release_all();
+    for call in calls {
+        call.await.unwrap().expect("served with the stored token");
+    }
+    assert_eq!(
+        common::requests_to(&server, TOKEN_PATH).await.len(),
+        0,
+        "the stored token was used"
+    );
+    let calls = common::requests_to(&server, ORDERS_PATH).await;
+    assert_eq!(calls.len(), 10);
+    assert!(calls.iter().all(|r| token_header(r) == Some("clt.stored")));
+}
+
+#[tokio::test]
+async fn a_failing_invalidate_still_refreshes_and_replays() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(common::token_answer("clt.first", 7200))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(common::token_answer("clt.second", 7200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .and(header("access-token", "clt.first"))
+        .respond_with(common::orders_error(2190008))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ORDERS_PATH))
+        .and(header("access-token", "clt.second"))
+        .respond_with(common::orders_ok(2))
+        .mount(&server)
+        .await;
+    let (store, mut entered) = FaultyStore::new();
+    let client = builder(&server).token_store(store.clone()).build().unwrap();
+    client.access_token().await.unwrap();
+    store.set("invalidate", StoreFault::Fail);
+    let page = client
+        .query_reservation_orders(&common::order_query())
+        .await
+        .expect("replayed with a new token despite the store");
+    assert_eq!(page.total, Some(2));
+    let steps = drain(&mut entered);
+    assert!(steps.contains(&"invalidate"), "{steps:?}");
+    // The rejected token still in the store was not taken again.
+    assert_eq!(common::requests_to(&server, TOKEN_PATH).await.len(), 2);
+    assert_eq!(
+        store
+            .inner
+            .load(KEY)
+            .await
+            .unwrap()
+            .unwrap()
+            .expose_secret(),
+        "clt.second"
+    );
 }
