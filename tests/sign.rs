@@ -1,6 +1,9 @@
 //! `goodlife sign webhook|spi`: one line of lowercase hex, equal to a digest
 //! computed independently here by python3's hashlib; the secret never from argv.
 
+mod common;
+
+use common::python_digest;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -24,25 +27,6 @@ fn goodlife(args: &[&str], secret_env: Option<&str>) -> Output {
     cmd.output().expect("goodlife ran")
 }
 
-/// `hashlib.<algo>(data).hexdigest()`, data sent on stdin.
-fn python_digest(algo: &str, data: &[u8]) -> String {
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            &format!(
-                "import hashlib,sys;print(hashlib.{algo}(sys.stdin.buffer.read()).hexdigest())"
-            ),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn file(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
     let path = dir.path().join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -63,7 +47,7 @@ fn ok_line(out: &Output) -> String {
         line.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     );
-    stdout
+    line.to_string()
 }
 
 #[test]

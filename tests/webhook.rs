@@ -3,8 +3,9 @@
 //! tampering refused, the timestamp window, the URL's client_key, typed events,
 //! Msg-Id de-duplication and the `verify_webhook` challenge.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::python_digest;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -21,25 +22,6 @@ const KEY: &str = "awtestkey0001";
 const SECRET: &str = "test-secret-0123";
 /// 2021-06-21T16:34:40.123Z, the page's example timestamp.
 const TS_MS: u64 = 1_624_293_280_123;
-
-/// `hashlib.<algo>(data).hexdigest()`, data sent on stdin.
-fn python_digest(algo: &str, data: &[u8]) -> String {
-    let mut child = Command::new("python3")
-        .args([
-            "-c",
-            &format!(
-                "import hashlib,sys;sys.stdout.write(hashlib.{algo}(sys.stdin.buffer.read()).hexdigest())"
-            ),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn secret(s: &str) -> SecretString {
     SecretString::from(s)

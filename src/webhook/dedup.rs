@@ -212,10 +212,16 @@ fn redis_error(e: redis::RedisError) -> DedupError {
 impl RedisDedup {
     /// Connects to `url` (`redis://[:password@]host:port/db`), with the key
     /// prefix [`DEFAULT_REDIS_PREFIX`](crate::DEFAULT_REDIS_PREFIX) and
-    /// [`DEFAULT_DEDUP_TTL`].
+    /// [`DEFAULT_DEDUP_TTL`], and the same explicit timeouts as the token
+    /// store ([`DEFAULT_REDIS_RESPONSE_TIMEOUT`](crate::DEFAULT_REDIS_RESPONSE_TIMEOUT),
+    /// [`DEFAULT_REDIS_CONNECTION_TIMEOUT`](crate::DEFAULT_REDIS_CONNECTION_TIMEOUT)),
+    /// so a Redis stall of a second does not fail a delivery.
     pub async fn connect(url: &str) -> Result<Self, DedupError> {
         let client = redis::Client::open(url).map_err(redis_error)?;
-        let conn = redis::aio::ConnectionManager::new(client)
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(crate::DEFAULT_REDIS_CONNECTION_TIMEOUT))
+            .set_response_timeout(Some(crate::DEFAULT_REDIS_RESPONSE_TIMEOUT));
+        let conn = redis::aio::ConnectionManager::new_with_config(client, config)
             .await
             .map_err(redis_error)?;
         Ok(Self::from_connection(conn))

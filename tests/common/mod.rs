@@ -130,3 +130,25 @@ pub fn capture_logs(span_events: tracing_subscriber::fmt::format::FmtSpan) -> &'
         capture
     })
 }
+
+/// `hashlib.<algo>(data).hexdigest()` computed by python3 (an implementation
+/// independent of the SDK's), `data` sent on stdin; no trailing newline.
+pub fn python_digest(algo: &str, data: &[u8]) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args([
+            "-c",
+            &format!(
+                "import hashlib,sys;sys.stdout.write(hashlib.{algo}(sys.stdin.buffer.read()).hexdigest())"
+            ),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
