@@ -15,11 +15,16 @@
 //! let info = IndustryInfo {
 //!     attr_key: Some("arrival_info".into()),
 //!     attr_value: Some(r#"{"arrive_time":"14:00","people":2}"#.into()),
+//!     ..Default::default()
 //! };
 //! let a: Arrival = info.decode_attr_value()?;
 //! assert_eq!((a.arrive_time.as_str(), a.people), ("14:00", 2));
 //!
-//! let bad = IndustryInfo { attr_key: Some("k".into()), attr_value: Some(r#"{"people":"two"}"#.into()) };
+//! let bad = IndustryInfo {
+//!     attr_key: Some("k".into()),
+//!     attr_value: Some(r#"{"people":"two"}"#.into()),
+//!     ..Default::default()
+//! };
 //! let err = bad.decode_attr_value::<Arrival>().unwrap_err();
 //! assert_eq!(err.attr_key(), "k");
 //! assert_eq!(err.path(), "people");

@@ -121,6 +121,7 @@ fn attr_value_errors_name_the_key_and_the_path() {
     let item = |v: &str| types::IndustryInfo {
         attr_key: Some("arrival_info".into()),
         attr_value: Some(v.into()),
+        ..Default::default()
     };
     let e = item(r#"{"arrive_time":"14:00","people":-1}"#)
         .decode_attr_value::<Arrival>()
@@ -135,6 +136,7 @@ fn attr_value_errors_name_the_key_and_the_path() {
     let e = types::IndustryInfo {
         attr_key: Some("k".into()),
         attr_value: None,
+        ..Default::default()
     }
     .attr_value_json()
     .unwrap_err();

@@ -477,7 +477,7 @@ proptest! {
 
     #[test]
     fn attr_value_arbitrary_strings_never_panic(s in any::<String>(), key in "[a-z_]{0,12}") {
-        let info = types::IndustryInfo { attr_key: Some(key.clone()), attr_value: Some(s) };
+        let info = types::IndustryInfo { attr_key: Some(key.clone()), attr_value: Some(s), ..Default::default() };
         match info.attr_value_json() {
             Ok(_) => {}
             Err(e) => {
@@ -492,7 +492,7 @@ proptest! {
         #[derive(serde::Deserialize)]
         #[allow(dead_code)]
         struct T { a: Option<i64>, b: Option<String> }
-        let info = types::IndustryInfo { attr_key: Some("k".into()), attr_value: Some(s) };
+        let info = types::IndustryInfo { attr_key: Some("k".into()), attr_value: Some(s), ..Default::default() };
         if let Err(e) = info.decode_attr_value::<T>() {
             assert!(!e.path().is_empty());
             assert_eq!(e.attr_key(), "k");

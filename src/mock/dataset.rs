@@ -373,6 +373,7 @@ fn gen_orders(
                 attr_value: Some(
                     serde_json::json!({"arrive_time": hhmm, "people": count}).to_string(),
                 ),
+                ..Default::default()
             }];
             industry_info_list.push(industry_item(rng, spec.industry, count));
             orders.push(ReservationOrder {
@@ -431,6 +432,7 @@ fn industry_item(rng: &mut Rng, industry: Industry, count: i64) -> IndustryInfo 
     IndustryInfo {
         attr_key: Some(key.into()),
         attr_value: Some(value.to_string()),
+        ..Default::default()
     }
 }
 
@@ -495,7 +497,9 @@ fn gen_spus(rng: &mut Rng, spec: &MerchantSpec, mi: usize) -> Vec<FoodOrderSpu> 
                             "tos-cn-i-hf2m9xxmck/{:032x}",
                             rng.next_u64() as u128 * 0x1_0000_0001
                         )),
+                        ..Default::default()
                     }),
+                    ..Default::default()
                 }),
                 sale_attr_groups: groups,
             }
@@ -520,6 +524,7 @@ fn group(
             .map(|(k, n)| SaleAttrItem {
                 item_key: Some((*k).into()),
                 item_name: Some((*n).into()),
+                ..Default::default()
             })
             .collect(),
     }
