@@ -874,7 +874,7 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             // ---- request struct ------------------------------------------
             let _ = write!(
                 structs,
-                "/// The request of [`Client::{id}`]: `{} {path}`.\n///\n{}#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub struct {req_ty} {{\n{fields}}}\n\nimpl {req_ty} {{\n    /// A request with its required fields; set the others with the `with_…` methods.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n{setters}}}\n\n",
+                "/// The request of [`Client::{id}`](crate::Client::{id}): `{} {path}`.\n///\n{}#[derive(Clone, Debug, PartialEq)]\n#[non_exhaustive]\npub struct {req_ty} {{\n{fields}}}\n\nimpl {req_ty} {{\n    /// A request with its required fields; set the others with the `with_…` methods.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n{setters}}}\n\n",
                 method.to_uppercase(),
                 doc(summary, ""),
                 ctor_args.join(", "),

@@ -21,13 +21,13 @@
 //!
 //! | field | accessor | type |
 //! |---|---|---|
-//! | `ReservationOrder.status` | [`ReservationOrder::status`](crate::types::ReservationOrder::status) | [`OrderStatus`] |
-//! | `BookingUserInfo.sex` | [`BookingUserInfo::sex`](crate::types::BookingUserInfo::sex) | [`Sex`] |
-//! | `BookingUserInfo.marital_status` | [`BookingUserInfo::marital_status`](crate::types::BookingUserInfo::marital_status) | [`MaritalStatus`] |
-//! | `BookingUserInfo.license_type` | [`BookingUserInfo::license_type`](crate::types::BookingUserInfo::license_type) | [`LicenseType`] |
-//! | `VoucherInfo.voucher_type` | [`VoucherInfo::voucher_type`](crate::types::VoucherInfo::voucher_type) | [`VoucherType`] |
-//! | `TimesCardInfo.times_card_type` | [`TimesCardInfo::times_card_type`](crate::types::TimesCardInfo::times_card_type) | [`TimesCardType`] |
-//! | `CertificateSkuInfo.groupon_type` | [`CertificateSkuInfo::groupon_type`](crate::types::CertificateSkuInfo::groupon_type) | [`GrouponType`] |
+//! | `ReservationOrder.status` | [`ReservationOrder::typed_status`](crate::types::ReservationOrder::typed_status) | [`OrderStatus`] |
+//! | `BookingUserInfo.sex` | [`BookingUserInfo::typed_sex`](crate::types::BookingUserInfo::typed_sex) | [`Sex`] |
+//! | `BookingUserInfo.marital_status` | [`BookingUserInfo::typed_marital_status`](crate::types::BookingUserInfo::typed_marital_status) | [`MaritalStatus`] |
+//! | `BookingUserInfo.license_type` | [`BookingUserInfo::typed_license_type`](crate::types::BookingUserInfo::typed_license_type) | [`LicenseType`] |
+//! | `VoucherInfo.voucher_type` | [`VoucherInfo::typed_voucher_type`](crate::types::VoucherInfo::typed_voucher_type) | [`VoucherType`] |
+//! | `TimesCardInfo.times_card_type` | [`TimesCardInfo::typed_times_card_type`](crate::types::TimesCardInfo::typed_times_card_type) | [`TimesCardType`] |
+//! | `CertificateSkuInfo.groupon_type` | [`CertificateSkuInfo::typed_groupon_type`](crate::types::CertificateSkuInfo::typed_groupon_type) | [`GrouponType`] |
 //!
 //! ```
 //! use douyin_goodlife::{BizType, PageDimension, Sex};
@@ -38,7 +38,7 @@
 //! assert_eq!(PageDimension::Order.code(), 2);
 //!
 //! let person: BookingUserInfo = serde_json::from_str(r#"{"sex": 1}"#).unwrap();
-//! let sex = person.sex().unwrap();
+//! let sex = person.typed_sex().unwrap();
 //! assert_eq!(sex.code(), 1);
 //! assert!(!sex.is_documented()); // the page lists no values for `sex`
 //! ```
@@ -201,12 +201,12 @@ impl CertificateQuery {
 
 impl types::QueryUserCertificatesRequest {
     /// `biz_type`, typed; `None` when not sent (the server then uses 1).
-    pub fn biz_type(&self) -> Option<BizType> {
+    pub fn typed_biz_type(&self) -> Option<BizType> {
         self.biz_type.map(|v| BizType::from_code(v.get().into()))
     }
 
     /// `page_dimension`, typed; `None` when not sent (the server then uses 1).
-    pub fn page_dimension(&self) -> Option<PageDimension> {
+    pub fn typed_page_dimension(&self) -> Option<PageDimension> {
         self.page_dimension
             .map(|v| PageDimension::from_code(v.get().into()))
     }
@@ -214,45 +214,45 @@ impl types::QueryUserCertificatesRequest {
 
 impl types::ReservationOrder {
     /// `status` (预约单状态), typed. The page documents no values.
-    pub fn status(&self) -> Option<OrderStatus> {
+    pub fn typed_status(&self) -> Option<OrderStatus> {
         self.status.map(OrderStatus::from_code)
     }
 }
 
 impl types::BookingUserInfo {
     /// `sex` (性别), typed. The page documents no values.
-    pub fn sex(&self) -> Option<Sex> {
+    pub fn typed_sex(&self) -> Option<Sex> {
         self.sex.map(Sex::from_code)
     }
 
     /// `marital_status` (婚姻状况), typed. The page documents no values.
-    pub fn marital_status(&self) -> Option<MaritalStatus> {
+    pub fn typed_marital_status(&self) -> Option<MaritalStatus> {
         self.marital_status.map(MaritalStatus::from_code)
     }
 
     /// `license_type` (证件类型), typed. The page documents no values.
-    pub fn license_type(&self) -> Option<LicenseType> {
+    pub fn typed_license_type(&self) -> Option<LicenseType> {
         self.license_type.map(LicenseType::from_code)
     }
 }
 
 impl types::VoucherInfo {
     /// `voucher_type` (代金券类型), typed. The page documents no values.
-    pub fn voucher_type(&self) -> Option<VoucherType> {
+    pub fn typed_voucher_type(&self) -> Option<VoucherType> {
         self.voucher_type.map(VoucherType::from_code)
     }
 }
 
 impl types::TimesCardInfo {
     /// `times_card_type` (次卡类型), typed. The page documents no values.
-    pub fn times_card_type(&self) -> Option<TimesCardType> {
+    pub fn typed_times_card_type(&self) -> Option<TimesCardType> {
         self.times_card_type.map(TimesCardType::from_code)
     }
 }
 
 impl types::CertificateSkuInfo {
     /// `groupon_type` (团购类型), typed. The page documents no values.
-    pub fn groupon_type(&self) -> Option<GrouponType> {
+    pub fn typed_groupon_type(&self) -> Option<GrouponType> {
         self.groupon_type.map(GrouponType::from_code)
     }
 }

@@ -66,7 +66,7 @@
 //! let query = OrderQuery::new("7136075595087087628", "7165843214867499039", 1732896000, 1732982400);
 //! let mut orders = client.orders_stream(query);
 //! while let Some(order) = orders.try_next().await? {
-//!     println!("{:?} status {:?}", order.book_id, order.status());
+//!     println!("{:?} status {:?}", order.book_id, order.typed_status());
 //! }
 //! # Ok(()) }
 //! ```
@@ -320,7 +320,10 @@ impl Listing for OrderListing {
         page: u32,
     ) -> BoxFuture<'static, Result<RawPage<Self::Item>, Error>> {
         Box::pin(async move {
-            let query = self.query.clone().page_num(page_number("page_num", page)?);
+            let query = self
+                .query
+                .clone()
+                .with_page_num(page_number("page_num", page)?);
             let resp = client.query_reservation_orders(&query).await?;
             Ok(RawPage::from_response(resp, |d| (d.order_list, d.total)))
         })
@@ -368,7 +371,7 @@ impl Listing for CertificateListing {
         page: u32,
     ) -> BoxFuture<'static, Result<RawPage<Self::Item>, Error>> {
         Box::pin(async move {
-            let query = self.query.clone().page(page_number("page", page)?);
+            let query = self.query.clone().with_page(page_number("page", page)?);
             let resp = client.query_user_certificates(&query).await?;
             Ok(RawPage::from_response(resp, |d| (d.orders, d.total)))
         })

@@ -27,7 +27,7 @@ fn saturate_i32(code: i64) -> i32 {
 /// use douyin_goodlife::OrderQuery;
 ///
 /// let q = OrderQuery::new("7136075595087087628", "7165843214867499039", 1732896000, 1732982400)
-///     .page_size(20);
+///     .with_page_size(20);
 /// assert_eq!((q.page_num, q.page_size), (1, 20));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,13 +69,13 @@ impl OrderQuery {
     }
 
     /// Sets the page number (from 1).
-    pub fn page_num(mut self, page_num: i32) -> Self {
+    pub fn with_page_num(mut self, page_num: i32) -> Self {
         self.page_num = page_num;
         self
     }
 
     /// Sets the page size (1..=50).
-    pub fn page_size(mut self, page_size: i32) -> Self {
+    pub fn with_page_size(mut self, page_size: i32) -> Self {
         self.page_size = page_size;
         self
     }
@@ -101,7 +101,7 @@ impl OrderQuery {
     }
 
     /// Restricts the query to one booking.
-    pub fn book_id(mut self, book_id: impl Into<String>) -> Self {
+    pub fn with_book_id(mut self, book_id: impl Into<String>) -> Self {
         self.book_id = Some(book_id.into());
         self
     }
@@ -138,13 +138,13 @@ impl SpuQuery {
     }
 
     /// Sets Douyin's SPU id.
-    pub fn spu_id(mut self, spu_id: i64) -> Self {
+    pub fn with_spu_id(mut self, spu_id: i64) -> Self {
         self.spu_id = Some(spu_id);
         self
     }
 
     /// Sets the merchant's own SPU id.
-    pub fn out_spu_id(mut self, out_spu_id: impl Into<String>) -> Self {
+    pub fn with_out_spu_id(mut self, out_spu_id: impl Into<String>) -> Self {
         self.out_spu_id = Some(out_spu_id.into());
         self
     }
@@ -193,8 +193,8 @@ impl TimeRange {
 /// use douyin_goodlife::CertificateQuery;
 ///
 /// let q = CertificateQuery::new("7136075595087087628", "ba253642-0590-40bc-9bdf-9a1334b94059")
-///     .page_size(20)
-///     .poi_id("7165843214867499039");
+///     .with_page_size(20)
+///     .with_poi_id("7165843214867499039");
 /// assert_eq!(q.page, None); // the server's default, 1
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,39 +239,39 @@ impl CertificateQuery {
     }
 
     /// Sets `biz_type`: a [`BizType`] or its code (1 or 2).
-    pub fn biz_type(mut self, biz_type: impl Into<BizType>) -> Self {
+    pub fn with_biz_type(mut self, biz_type: impl Into<BizType>) -> Self {
         self.biz_type = Some(saturate_i32(biz_type.into().code()));
         self
     }
 
     /// Sets the page (from 1).
-    pub fn page(mut self, page: i32) -> Self {
+    pub fn with_page(mut self, page: i32) -> Self {
         self.page = Some(page);
         self
     }
 
     /// Sets `page_dimension`: a [`PageDimension`] or its code (1 by voucher,
     /// 2 by order).
-    pub fn page_dimension(mut self, page_dimension: impl Into<PageDimension>) -> Self {
+    pub fn with_page_dimension(mut self, page_dimension: impl Into<PageDimension>) -> Self {
         self.page_dimension = Some(saturate_i32(page_dimension.into().code()));
         self
     }
 
     /// Sets the page size (1..=50).
-    pub fn page_size(mut self, page_size: i32) -> Self {
+    pub fn with_page_size(mut self, page_size: i32) -> Self {
         self.page_size = Some(page_size);
         self
     }
 
     /// Only vouchers usable at this POI.
-    pub fn poi_id(mut self, poi_id: impl Into<String>) -> Self {
+    pub fn with_poi_id(mut self, poi_id: impl Into<String>) -> Self {
         self.poi_id = Some(poi_id.into());
         self
     }
 
     /// Restricts to `[start_time, end_time)`, from any time values (unix
     /// seconds, `SystemTime`, `chrono`/`time` values; see [`UnixSeconds`]).
-    pub fn time_range(
+    pub fn with_time_range(
         mut self,
         start_time: impl Into<UnixSeconds>,
         end_time: impl Into<UnixSeconds>,
@@ -281,7 +281,7 @@ impl CertificateQuery {
     }
 
     /// Sends the `Rpc-Transit-Life-Account` header.
-    pub fn life_account(mut self, account: impl Into<String>) -> Self {
+    pub fn with_life_account(mut self, account: impl Into<String>) -> Self {
         self.life_account = Some(account.into());
         self
     }

@@ -2,7 +2,7 @@
 //! generated wire type here, so nothing malformed reaches the network.
 //!
 //! The limits (`minimum`, `maximum`, `minLength`) are the spec's schema keywords,
-//! emitted by `build.rs` into [`limits`]; a spec change moves the check.
+//! emitted by `build.rs` (and held in `spec::OperationSpec`); a spec change moves the check.
 //!
 //! What is checked, each failure an [`Error::InvalidRequest`] naming the wire
 //! field:

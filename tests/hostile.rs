@@ -263,7 +263,7 @@ fn with_each_field(value: &str) -> Vec<(&'static str, Op, Query)> {
         (
             "book_id",
             Op::Orders,
-            Query::Orders(day_query().book_id(v())),
+            Query::Orders(day_query().with_book_id(v())),
         ),
         (
             "account_id",
@@ -278,7 +278,7 @@ fn with_each_field(value: &str) -> Vec<(&'static str, Op, Query)> {
         (
             "poi_id",
             Op::Vouchers,
-            Query::Vouchers(vouchers().poi_id(v())),
+            Query::Vouchers(vouchers().with_poi_id(v())),
         ),
         (
             "out_spu_id",
@@ -374,7 +374,7 @@ async fn strings_over_one_mib_are_refused_unsent_and_one_mib_is_sent() {
                     other => panic!("{op:?}.{field}: {other:?}"),
                 }
             }
-            let header = vouchers().life_account(value.as_str());
+            let header = vouchers().with_life_account(value.as_str());
             match c.query_user_certificates(&header).await {
                 Err(Error::InvalidRequest { field, .. }) => {
                     assert_eq!(field, "Rpc-Transit-Life-Account")
@@ -536,7 +536,7 @@ async fn header_values_that_http_cannot_carry_are_refused_unsent() {
             "7136075595087087628\u{1b}[31m",
         ] {
             match c
-                .query_user_certificates(&vouchers().life_account(bad))
+                .query_user_certificates(&vouchers().with_life_account(bad))
                 .await
             {
                 Err(Error::InvalidRequest { field, reason, .. }) => {
@@ -551,7 +551,7 @@ async fn header_values_that_http_cannot_carry_are_refused_unsent() {
         }
         assert!(server.received().is_empty(), "nothing was sent");
         // The merchant's own account goes out byte for byte, and opens the call.
-        c.query_user_certificates(&vouchers().life_account(sample::ACCOUNT_ID))
+        c.query_user_certificates(&vouchers().with_life_account(sample::ACCOUNT_ID))
             .await
             .expect("the merchant's account");
         let got = server.received();

@@ -128,7 +128,7 @@ async fn a_day_of_orders_pages_through_to_the_dataset_count_in_order() {
     let mut seen = Vec::new();
     for page_num in 1..=10 {
         let page = c
-            .query_reservation_orders(&day_query().page_num(page_num))
+            .query_reservation_orders(&day_query().with_page_num(page_num))
             .await
             .expect("page");
         assert_eq!(page.total, Some(expected.len() as i64));
@@ -295,7 +295,7 @@ async fn every_documented_field_is_filled_and_attr_value_holds_json() {
 
     let vouchers = c
         .query_user_certificates(
-            &CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID).page_size(50),
+            &CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID).with_page_size(50),
         )
         .await
         .expect("vouchers")
@@ -365,9 +365,12 @@ async fn vouchers_page_by_voucher_or_by_order_and_filter() {
     let q = || CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID);
 
     // By voucher (default): a page holds page_size vouchers.
-    let p1 = c.query_user_certificates(&q().page_size(50)).await.unwrap();
+    let p1 = c
+        .query_user_certificates(&q().with_page_size(50))
+        .await
+        .unwrap();
     let p2 = c
-        .query_user_certificates(&q().page_size(50).page(2))
+        .query_user_certificates(&q().with_page_size(50).with_page(2))
         .await
         .unwrap();
     let count = |d: &types::UserCertificatesData| {
@@ -379,7 +382,7 @@ async fn vouchers_page_by_voucher_or_by_order_and_filter() {
 
     // By order: a page holds page_size orders.
     let by_order = c
-        .query_user_certificates(&q().page_dimension(2).page_size(10))
+        .query_user_certificates(&q().with_page_dimension(2).with_page_size(10))
         .await
         .unwrap();
     assert_eq!(by_order.total, Some(user.orders.len() as i64));
@@ -388,14 +391,21 @@ async fn vouchers_page_by_voucher_or_by_order_and_filter() {
     // POI and time filters.
     let poi = &user.orders[0].poi_id;
     let at_poi = c
-        .query_user_certificates(&q().poi_id(poi.as_str()).page_dimension(2).page_size(50))
+        .query_user_certificates(
+            &q().with_poi_id(poi.as_str())
+                .with_page_dimension(2)
+                .with_page_size(50),
+        )
         .await
         .unwrap();
     let expected = user.orders.iter().filter(|o| &o.poi_id == poi).count();
     assert_eq!(at_poi.orders.len(), expected);
     let start = sample::MONTH_START;
     let ranged = c
-        .query_user_certificates(&q().time_range(start, start + 3 * 86_400).page_size(50))
+        .query_user_certificates(
+            &q().with_time_range(start, start + 3 * 86_400)
+                .with_page_size(50),
+        )
         .await
         .unwrap();
     assert!(ranged.total.unwrap() > 0 && (ranged.total.unwrap() as usize) < cert_total);
@@ -405,11 +415,11 @@ async fn vouchers_page_by_voucher_or_by_order_and_filter() {
 
     // The service provider header must name the merchant's root account.
     let ok = c
-        .query_user_certificates(&q().life_account(sample::ACCOUNT_ID))
+        .query_user_certificates(&q().with_life_account(sample::ACCOUNT_ID))
         .await;
     assert!(ok.is_ok(), "{ok:?}");
     let err = c
-        .query_user_certificates(&q().life_account("123"))
+        .query_user_certificates(&q().with_life_account("123"))
         .await
         .unwrap_err();
     assert_eq!(api_code(&err), ErrorCode::MerchantNotAuthorized);

@@ -324,7 +324,7 @@ async fn pages_after_partial_items_keep_the_rest_of_the_page() {
 async fn start_page_and_page_size_come_from_the_query() {
     within(60, async {
         let server = honest_orders(95).await;
-        let s = client(&server).orders_stream(query().page_num(3).page_size(20));
+        let s = client(&server).orders_stream(query().with_page_num(3).with_page_size(20));
         let (got, error, _) = drain(s).await;
         assert!(error.is_none(), "{error:?}");
         assert_eq!(got, ids(40..95));
@@ -720,7 +720,8 @@ async fn token_refresh_applies_per_page() {
 async fn an_invalid_query_is_the_first_item_and_nothing_is_sent() {
     within(60, async {
         let server = honest_orders(120).await;
-        let (got, error, _) = drain(client(&server).orders_stream(query().page_size(51))).await;
+        let (got, error, _) =
+            drain(client(&server).orders_stream(query().with_page_size(51))).await;
         assert!(got.is_empty());
         assert!(
             matches!(
@@ -789,7 +790,7 @@ async fn vouchers_by_voucher_count_certificates_and_keep_split_orders_apart() {
             _ => certificates_body(5, &[]),
         })
         .await;
-        let q = CertificateQuery::new("acc-1", "open-1").page_size(2);
+        let q = CertificateQuery::new("acc-1", "open-1").with_page_size(2);
         assert_eq!(q.effective_page_dimension(), PageDimension::Certificate);
         let orders: Vec<_> = client(&server)
             .certificates_stream(q)
@@ -824,8 +825,8 @@ async fn vouchers_by_order_count_orders() {
         })
         .await;
         let q = CertificateQuery::new("acc-1", "open-1")
-            .page_dimension(PageDimension::Order)
-            .page_size(2);
+            .with_page_dimension(PageDimension::Order)
+            .with_page_size(2);
         let pages: Vec<_> = client(&server)
             .certificates_stream(q)
             .pages()
@@ -876,7 +877,7 @@ async fn a_repeated_voucher_page_ends_the_stream() {
             certificates_body(10, &[("A", &["c1", "c2"])])
         })
         .await;
-        let q = CertificateQuery::new("acc-1", "open-1").page_size(2);
+        let q = CertificateQuery::new("acc-1", "open-1").with_page_size(2);
         let mut s = client(&server).certificates_stream(q);
         let first = s.try_next().await.unwrap().unwrap();
         assert_eq!(first.order_id.as_deref(), Some("A"));

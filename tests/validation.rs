@@ -150,7 +150,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_order(
         &s,
         "orders page_size 0",
-        orders().page_size(0),
+        orders().with_page_size(0),
         "page_size",
         "at least 1",
     )
@@ -158,7 +158,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_order(
         &s,
         "orders page_size 51",
-        orders().page_size(51),
+        orders().with_page_size(51),
         "page_size",
         "at most 50",
     )
@@ -166,7 +166,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_order(
         &s,
         "orders page_size -1",
-        orders().page_size(-1),
+        orders().with_page_size(-1),
         "page_size",
         "at least 1",
     )
@@ -174,7 +174,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_voucher(
         &s,
         "vouchers page_size 0",
-        vouchers().page_size(0),
+        vouchers().with_page_size(0),
         "page_size",
         "at least 1",
     )
@@ -182,7 +182,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_voucher(
         &s,
         "vouchers page_size 51",
-        vouchers().page_size(51),
+        vouchers().with_page_size(51),
         "page_size",
         "at most 50",
     )
@@ -190,7 +190,7 @@ async fn page_size_0_51_and_minus_1_are_refused_unsent() {
     check_voucher(
         &s,
         "vouchers page_size -1",
-        vouchers().page_size(-1),
+        vouchers().with_page_size(-1),
         "page_size",
         "at least 1",
     )
@@ -203,7 +203,7 @@ async fn page_0_is_refused_unsent() {
     check_order(
         &s,
         "orders page_num 0",
-        orders().page_num(0),
+        orders().with_page_num(0),
         "page_num",
         "at least 1",
     )
@@ -211,7 +211,7 @@ async fn page_0_is_refused_unsent() {
     check_order(
         &s,
         "orders page_num -3",
-        orders().page_num(-3),
+        orders().with_page_num(-3),
         "page_num",
         "at least 1",
     )
@@ -219,7 +219,7 @@ async fn page_0_is_refused_unsent() {
     check_voucher(
         &s,
         "vouchers page 0",
-        vouchers().page(0),
+        vouchers().with_page(0),
         "page",
         "at least 1",
     )
@@ -234,7 +234,7 @@ async fn start_at_or_after_end_is_refused_unsent() {
     check_order(&s, "orders start == end", q, "end_time", "after start_time").await;
     let q = OrderQuery::new("acc-1", "poi-1", t + 1, t);
     check_order(&s, "orders start > end", q, "end_time", "after start_time").await;
-    let q = vouchers().time_range(t, t);
+    let q = vouchers().with_time_range(t, t);
     check_voucher(
         &s,
         "vouchers start == end",
@@ -243,7 +243,7 @@ async fn start_at_or_after_end_is_refused_unsent() {
         "after",
     )
     .await;
-    let q = vouchers().time_range(t + 60, t);
+    let q = vouchers().with_time_range(t + 60, t);
     check_voucher(
         &s,
         "vouchers start > end",
@@ -262,7 +262,7 @@ async fn malformed_times_are_refused_unsent() {
     // Milliseconds by mistake: the wire takes seconds.
     let q = OrderQuery::new("acc-1", "poi-1", 1_732_896_000_000, 1_732_982_400_000);
     check_order(&s, "millisecond times", q, "start_time", "milliseconds").await;
-    let q = vouchers().time_range(-5, 10);
+    let q = vouchers().with_time_range(-5, 10);
     check_voucher(
         &s,
         "negative range start",
@@ -271,7 +271,7 @@ async fn malformed_times_are_refused_unsent() {
         "at least 0",
     )
     .await;
-    let q = vouchers().time_range(1, UnixSeconds::new(1_745_331_631_000));
+    let q = vouchers().with_time_range(1, UnixSeconds::new(1_745_331_631_000));
     check_voucher(
         &s,
         "millisecond range end",
@@ -301,7 +301,7 @@ async fn empty_required_ids_are_refused_unsent() {
     check_order(
         &s,
         "orders empty book_id",
-        orders().book_id(""),
+        orders().with_book_id(""),
         "book_id",
         "empty",
     )
@@ -313,14 +313,14 @@ async fn empty_required_ids_are_refused_unsent() {
     check_voucher(
         &s,
         "vouchers empty poi_id",
-        vouchers().poi_id(""),
+        vouchers().with_poi_id(""),
         "poi_id",
         "empty",
     )
     .await;
-    let q = vouchers().life_account("");
+    let q = vouchers().with_life_account("");
     check_voucher(&s, "empty header", q, "Rpc-Transit-Life-Account", "empty").await;
-    let q = vouchers().life_account("a\nb");
+    let q = vouchers().with_life_account("a\nb");
     check_voucher(
         &s,
         "header with a newline",
@@ -366,18 +366,18 @@ async fn biz_type_and_page_dimension_outside_documented_values_are_refused_unsen
     let s = server().await;
     for v in [0, 3, -1] {
         let what = format!("biz_type {v}");
-        check_voucher(&s, &what, vouchers().biz_type(v), "biz_type", "").await;
+        check_voucher(&s, &what, vouchers().with_biz_type(v), "biz_type", "").await;
         let what = format!("page_dimension {v}");
         check_voucher(
             &s,
             &what,
-            vouchers().page_dimension(v),
+            vouchers().with_page_dimension(v),
             "page_dimension",
             "",
         )
         .await;
     }
-    let q = vouchers().biz_type(BizType::Unknown(1 << 40));
+    let q = vouchers().with_biz_type(BizType::Unknown(1 << 40));
     check_voucher(&s, "biz_type beyond int32", q, "biz_type", "at most 2").await;
 }
 
@@ -414,20 +414,20 @@ async fn limits_come_from_the_spec_and_boundary_values_are_sent() {
 
     let s = server().await;
     let c = client(&s);
-    c.query_reservation_orders(&orders().page_size(1))
+    c.query_reservation_orders(&orders().with_page_size(1))
         .await
         .unwrap();
-    c.query_reservation_orders(&orders().page_size(50))
+    c.query_reservation_orders(&orders().with_page_size(50))
         .await
         .unwrap();
     let q = vouchers()
-        .page(1)
-        .page_size(50)
-        .biz_type(BizType::MixedDualOpen)
-        .page_dimension(PageDimension::Order)
-        .time_range(0, 1);
+        .with_page(1)
+        .with_page_size(50)
+        .with_biz_type(BizType::MixedDualOpen)
+        .with_page_dimension(PageDimension::Order)
+        .with_time_range(0, 1);
     c.query_user_certificates(&q).await.unwrap();
-    c.get_food_order_spu(&SpuQuery::new(7).out_spu_id("x"))
+    c.get_food_order_spu(&SpuQuery::new(7).with_out_spu_id("x"))
         .await
         .unwrap();
     let received = s.received_requests().await.unwrap();

@@ -47,9 +47,9 @@ async fn reservation_order_query_wire() {
     let p = "/goodlife/v1/comprehensive/trade/query/order/";
     let server = server_answering("POST", p, spec_example("query_reservation_orders")).await;
     let q = OrderQuery::new("acc-1", "poi-9", 1732896000, 1732982400)
-        .page_num(2)
-        .page_size(20)
-        .book_id("book-7");
+        .with_page_num(2)
+        .with_page_size(20)
+        .with_book_id("book-7");
     let page = client(&server.uri())
         .query_reservation_orders(&q)
         .await
@@ -151,13 +151,13 @@ async fn user_certificates_wire() {
     let p = "/api/trade/v2/fulfillment/query_user_certificates/";
     let server = server_answering("POST", p, spec_example("query_user_certificates")).await;
     let q = CertificateQuery::new("acc-1", "ba253642-0590-40bc-9bdf-9a1334b94059")
-        .biz_type(2)
-        .page(3)
-        .page_dimension(2)
-        .page_size(50)
-        .poi_id("poi-9")
-        .time_range(1745251200, 1745337600)
-        .life_account("7136075595087087628");
+        .with_biz_type(2)
+        .with_page(3)
+        .with_page_dimension(2)
+        .with_page_size(50)
+        .with_poi_id("poi-9")
+        .with_time_range(1745251200, 1745337600)
+        .with_life_account("7136075595087087628");
     let data = client(&server.uri())
         .query_user_certificates(&q)
         .await

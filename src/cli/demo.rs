@@ -111,7 +111,7 @@ async fn tour(server: &MockServer) -> Result<(), Error> {
             .iter()
             .filter_map(|p| p.original_amount.as_deref()?.parse::<i64>().ok())
             .sum::<i64>();
-        if let Some(s) = order.status() {
+        if let Some(s) = order.typed_status() {
             *by_status.entry(s.code()).or_default() += 1;
         }
         if first.is_none() {

@@ -98,10 +98,10 @@ pub async fn orders(cli: &Cli, args: &OrdersArgs) -> u8 {
         args.start_time,
         args.end_time,
     )
-    .page_num(args.page_num)
-    .page_size(args.page_size);
+    .with_page_num(args.page_num)
+    .with_page_size(args.page_size);
     if let Some(id) = &args.book_id {
-        query = query.book_id(id);
+        query = query.with_book_id(id);
     }
     let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,
@@ -116,10 +116,10 @@ pub async fn orders(cli: &Cli, args: &OrdersArgs) -> u8 {
 pub async fn spu(cli: &Cli, args: &SpuArgs) -> u8 {
     let mut query = SpuQuery::new(args.account_id);
     if let Some(id) = args.spu_id {
-        query = query.spu_id(id);
+        query = query.with_spu_id(id);
     }
     if let Some(id) = &args.out_spu_id {
-        query = query.out_spu_id(id);
+        query = query.with_out_spu_id(id);
     }
     let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,
@@ -131,25 +131,25 @@ pub async fn spu(cli: &Cli, args: &SpuArgs) -> u8 {
 pub async fn certificates(cli: &Cli, args: &CertificatesArgs) -> u8 {
     let mut query = CertificateQuery::new(&args.account_id, &args.open_id);
     if let Some(p) = &args.poi_id {
-        query = query.poi_id(p);
+        query = query.with_poi_id(p);
     }
     if let Some(b) = args.biz_type {
-        query = query.biz_type(b);
+        query = query.with_biz_type(b);
     }
     if let Some(d) = args.page_dimension {
-        query = query.page_dimension(d);
+        query = query.with_page_dimension(d);
     }
     if let (Some(s), Some(e)) = (args.start_time, args.end_time) {
-        query = query.time_range(s, e);
+        query = query.with_time_range(s, e);
     }
     if let Some(p) = args.page {
-        query = query.page(p);
+        query = query.with_page(p);
     }
     if let Some(s) = args.page_size {
-        query = query.page_size(s);
+        query = query.with_page_size(s);
     }
     if let Some(a) = &args.life_account {
-        query = query.life_account(a);
+        query = query.with_life_account(a);
     }
     let client = match checked_client(cli, query.validate()) {
         Ok(c) => c,

@@ -22,9 +22,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::types::{
     BookedProduct, BookingInfo, BookingUserInfo, Certificate, CertificateAmount, CertificateOrder,
     CertificateSkuInfo, DailyTimeRange, DynamicParRule, DynamicParRuleItem, FoodOrderSpu, ImageRef,
-    IndustryInfo, LadderTimesCard, LockInfoExtra, OffPeakDiscountDetail, OffPeakTime,
-    ReservationOrder, SaleAttrGroup, SaleAttrItem, SpuImages, TimesCardInfo, UseTimePeriod,
-    VoucherInfo,
+    IndustryInfo, KeyVal, LadderTimesCard, LockInfoExtra, OffPeakDiscountDetail, OffPeakTime,
+    ReservationOrder, SaleAttrGroup, SaleAttrImage, SaleAttrItem, SpuImages, TimesCardInfo,
+    UseTimePeriod, VoucherInfo,
 };
 
 use super::sample;
@@ -370,10 +370,10 @@ fn gen_orders(
             let hhmm = china_hhmm(book_time);
             let mut industry_info_list = vec![IndustryInfo {
                 attr_key: Some("arrival_info".into()),
+                attr_key_name: Some("到店信息".into()),
                 attr_value: Some(
                     serde_json::json!({"arrive_time": hhmm, "people": count}).to_string(),
                 ),
-                ..Default::default()
             }];
             industry_info_list.push(industry_item(rng, spec.industry, count));
             orders.push(ReservationOrder {
@@ -431,8 +431,8 @@ fn industry_item(rng: &mut Rng, industry: Industry, count: i64) -> IndustryInfo 
     };
     IndustryInfo {
         attr_key: Some(key.into()),
+        attr_key_name: Some(format!("{key} (sandbox)")),
         attr_value: Some(value.to_string()),
-        ..Default::default()
     }
 }
 
@@ -491,15 +491,20 @@ fn gen_spus(rng: &mut Rng, spec: &MerchantSpec, mi: usize) -> Vec<FoodOrderSpu> 
                 biz_line: Some(1),
                 category_id: Some(1_015_003 + rng.range(0, 2)),
                 description: Some(desc.to_string()),
-                images: Some(SpuImages {
-                    head_image: Some(ImageRef {
-                        uri: Some(format!(
-                            "tos-cn-i-hf2m9xxmck/{:032x}",
-                            rng.next_u64() as u128 * 0x1_0000_0001
-                        )),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
+                images: Some({
+                    let head = format!(
+                        "tos-cn-i-hf2m9xxmck/{:032x}",
+                        rng.next_u64() as u128 * 0x1_0000_0001
+                    );
+                    let detail = format!("{head}-detail");
+                    let image = |uri: String| ImageRef {
+                        url: Some(format!("https://p3-sandbox.douyinpic.com/{uri}~noop.jpeg")),
+                        uri: Some(uri),
+                    };
+                    SpuImages {
+                        head_image: Some(image(head)),
+                        description_image: Some(image(detail)),
+                    }
                 }),
                 sale_attr_groups: groups,
             }
@@ -521,10 +526,22 @@ fn group(
         weight: Some(weight),
         item_list: items
             .iter()
-            .map(|(k, n)| SaleAttrItem {
+            .enumerate()
+            .map(|(i, (k, n))| SaleAttrItem {
                 item_key: Some((*k).into()),
                 item_name: Some((*n).into()),
-                ..Default::default()
+                is_default: Some(i == 0),
+                add_price: Some(i as i64 * 200),
+                image: Some(SaleAttrImage {
+                    uri: Some(format!("tos-cn-i-sandbox/{code}-{k}")),
+                    url: Some(format!("https://p3-sandbox.douyinpic.com/{code}-{k}.jpeg")),
+                    image_type: Some(1),
+                    image_tag: Some(vec![(*n).into()]),
+                }),
+                desc_list: Some(vec![KeyVal {
+                    key: Some("规格".into()),
+                    val: Some((*n).into()),
+                }]),
             })
             .collect(),
     }
