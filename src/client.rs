@@ -642,18 +642,27 @@ impl Client {
             // Transient failures (5xx, transport, busy codes) are retried with
             // the client's backoff; 10020 (too many fetches) and credential
             // errors are not.
+            // Transient failures (5xx, transport, busy codes) are retried with
+            // the client's backoff, within the call deadline; 10020 (too many
+            // fetches) and credential errors are not.
             let fetch = async move {
                 let started = tokio::time::Instant::now();
-                retry::run(&retry, started, deadline, || {
-                    let (base_url, http, credentials) =
-                        (base_url.clone(), http.clone(), credentials.clone());
-                    async move {
-                        fetch_token(base_url, http, credentials)
-                            .await
-                            .map_err(|e| Failure::classify(e, true))
+                let mut attempt = 1;
+                loop {
+                    let result =
+                        fetch_token(base_url.clone(), http.clone(), credentials.clone()).await;
+                    match result {
+                        Err(e)
+                            if e.is_retryable()
+                                && attempt < retry.attempts()
+                                && started.elapsed() < deadline =>
+                        {
+                            retry.wait_before_retry(attempt, &e).await;
+                            attempt += 1;
+                        }
+                        other => return other,
                     }
-                })
-                .await
+                }
             };
             Box::pin(fetch.instrument(span))
         }

@@ -203,6 +203,28 @@ impl RetryConfig {
 
     /// The delay before the next attempt after `error`, from the exponential
     /// `base` (before jitter).
+    /// Waits before retry `n` (from 1) after `error`: the fixed schedule, or
+    /// full jitter over `min_delay × 2^(n-1)` capped at `max_delay`.
+    pub(crate) async fn wait_before_retry(&self, n: u32, error: &Error) {
+        let delay = match self.delay_before_retry(n as usize) {
+            Some(fixed) => at_least_retry_after(error, fixed),
+            None => {
+                let exp = 2f64.powi(
+                    i32::try_from(n.saturating_sub(1))
+                        .unwrap_or(i32::MAX)
+                        .min(30),
+                );
+                let base = self.min_delay.mul_f64(exp).min(self.max_delay);
+                let mut rng = match self.jitter_seed {
+                    Some(seed) => fastrand::Rng::with_seed(seed.wrapping_add(u64::from(n))),
+                    None => fastrand::Rng::new(),
+                };
+                self.delay(error, base, &mut rng)
+            }
+        };
+        self.sleeper.sleep(delay).await;
+    }
+
     fn delay(&self, error: &Error, base: Duration, rng: &mut fastrand::Rng) -> Duration {
         let mut delay = base.mul_f64(rng.f64());
         if error.code() == Some(ErrorCode::TooFrequent) {
