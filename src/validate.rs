@@ -70,23 +70,7 @@ pub const MAX_STRING_BYTES: usize = 1 << 20;
 impl Limit {
     /// Checks an integer against `minimum`/`maximum`, naming `field`.
     pub(crate) fn check_int(&self, field: &'static str, value: i64) -> Result<(), Error> {
-        if let Some(min) = self.minimum
-            && value < min
-        {
-            return Err(Error::invalid(
-                field,
-                format!("must be at least {min}, got {value}"),
-            ));
-        }
-        if let Some(max) = self.maximum
-            && value > max
-        {
-            return Err(Error::invalid(
-                field,
-                format!("must be at most {max}, got {value}"),
-            ));
-        }
-        Ok(())
+        within(field, value, self.minimum, self.maximum, "be", "")
     }
 
     /// Checks a string against `minLength` and [`MAX_STRING_BYTES`].
@@ -481,14 +465,7 @@ fn check_value(
                     },
                 ));
             }
-            if let Some(max) = rule.max_length
-                && chars > max
-            {
-                return Err(Error::invalid(
-                    field,
-                    format!("must have at most {max} characters, got {chars}"),
-                ));
-            }
+            within(field, chars, None, rule.max_length, "have", " characters")?;
             if !rule.enum_values.is_empty() && !rule.enum_values.contains(&s.as_str()) {
                 return Err(Error::invalid(
                     field,
@@ -537,22 +514,7 @@ fn check_value(
         }
         (Kind::Array, Value::Array(items)) => {
             let n = items.len() as u64;
-            if let Some(min) = rule.min_items
-                && n < min
-            {
-                return Err(Error::invalid(
-                    field,
-                    format!("must have at least {min} items, got {n}"),
-                ));
-            }
-            if let Some(max) = rule.max_items
-                && n > max
-            {
-                return Err(Error::invalid(
-                    field,
-                    format!("must have at most {max} items, got {n}"),
-                ));
-            }
+            within(field, n, rule.min_items, rule.max_items, "have", " items")?;
             if let Some(item_rule) = rule.items {
                 for item in items {
                     check_value(field, item_rule, item)?;
@@ -565,6 +527,35 @@ fn check_value(
             format!("must be {}, got {}", kind_name(kind), json_kind(other)),
         )),
     }
+}
+
+/// `value` within `[min, max]`, else "must {verb} at least {min}{unit}, got
+/// {value}" (or "at most").
+fn within<T: PartialOrd + std::fmt::Display + Copy>(
+    field: &'static str,
+    value: T,
+    min: Option<T>,
+    max: Option<T>,
+    verb: &str,
+    unit: &str,
+) -> Result<(), Error> {
+    if let Some(min) = min
+        && value < min
+    {
+        return Err(Error::invalid(
+            field,
+            format!("must {verb} at least {min}{unit}, got {value}"),
+        ));
+    }
+    if let Some(max) = max
+        && value > max
+    {
+        return Err(Error::invalid(
+            field,
+            format!("must {verb} at most {max}{unit}, got {value}"),
+        ));
+    }
+    Ok(())
 }
 
 fn kind_name(kind: crate::spec::Kind) -> &'static str {

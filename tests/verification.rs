@@ -69,6 +69,11 @@ async fn status(client: &Client, encrypted_code: &str) -> Value {
     serde_json::to_value(got.data()).unwrap()
 }
 
+/// The cancel body of one verify result: its `certificate_id` and `verify_id`.
+fn cancel_of(result: &Value) -> Value {
+    json!({"certificate_id": result["certificate_id"], "verify_id": result["verify_id"]})
+}
+
 fn result_of(response: &douyin_goodlife::Response<types::CertificateVerifyData>) -> Value {
     serde_json::to_value(response.data()).unwrap()["verify_results"].clone()
 }
@@ -91,11 +96,8 @@ async fn prepare_verify_status_cancel_status() {
     let after = status(&client, &codes[0]).await;
     assert_ne!(before, after, "certificate_get must show the voucher used");
 
-    let r = &results[0];
-    let cancel: types::CertificateCancelRequest = serde_json::from_value(json!({
-        "certificate_id": r["certificate_id"], "verify_id": r["verify_id"],
-    }))
-    .unwrap();
+    let cancel: types::CertificateCancelRequest =
+        serde_json::from_value(cancel_of(&results[0])).unwrap();
     client.certificate_cancel(cancel).await.unwrap();
     assert_eq!(
         status(&client, &codes[0]).await,
@@ -221,11 +223,8 @@ async fn a_cancel_after_one_hour_fails_with_the_pages_code() {
         .certificate_verify(verify_body(&token, &codes))
         .await
         .unwrap();
-    let r = result_of(&verified)[0].clone();
-    let cancel: types::CertificateCancelRequest = serde_json::from_value(
-        json!({"certificate_id": r["certificate_id"], "verify_id": r["verify_id"]}),
-    )
-    .unwrap();
+    let cancel: types::CertificateCancelRequest =
+        serde_json::from_value(cancel_of(&result_of(&verified)[0])).unwrap();
     server.clock().advance(Duration::from_secs(3601));
     // The token lives 2 hours: still valid. The cancel window (1 hour) is not.
     let err = client.certificate_cancel(cancel).await.unwrap_err();
@@ -241,8 +240,7 @@ async fn a_cancel_is_repeated_after_a_5xx_only_with_its_cancel_token() {
         .certificate_verify(verify_body(&token, &codes))
         .await
         .unwrap();
-    let r = result_of(&verified)[0].clone();
-    let plain = json!({"certificate_id": r["certificate_id"], "verify_id": r["verify_id"]});
+    let plain = cancel_of(&result_of(&verified)[0]);
     server
         .inject(Fault::Status(503))
         .on(Operation::CertificateCancel)
