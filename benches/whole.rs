@@ -10,6 +10,9 @@
 //!                                       (c) voucher queries from C tasks for S seconds; prints calls/s
 //! whole token [--runs R] [--calls N]    (d) N concurrent calls on a cold client, R times; token requests
 //! whole stream --url URL [--orders N]   (e) `orders_stream` over N orders; RSS before and peak after
+//! whole hot --side sdk|baseline [--calls N]
+//!                                       (a) N order queries at concurrency 1 against a fixed-page
+//!                                       server thread, for a profiler (callgrind counts both sides)
 //! ```
 //!
 //! Servers exit when their standard input closes, and after 30 minutes at most.
@@ -62,6 +65,14 @@ fn main() {
             (num("--seconds", 5) as f64).min(MAX_SECONDS),
         ),
         "token" => token(num("--runs", 10), num("--calls", 1000) as usize),
+        "hot" => hot(
+            opt("--side").as_deref().unwrap_or("sdk"),
+            num("--calls", 2000),
+        ),
+        "decode" => decode(
+            opt("--parser").as_deref().unwrap_or("typed"),
+            num("--n", 1000),
+        ),
         "stream" => stream(
             &opt("--url").expect("stream needs --url"),
             num("--orders", 100_000),
@@ -69,7 +80,7 @@ fn main() {
         _ => {
             println!(
                 "whole: the whole-process benches; run them with `cargo xtask bench` \
-                 (modes: serve-mock, serve-orders, calls, token, stream)"
+                 (modes: serve-mock, serve-fixed, serve-orders, calls, token, stream, hot)"
             );
         }
     }
@@ -383,4 +394,64 @@ fn stream(url: &str, orders: u64) {
             "hwm_after_kib": hwm_after,
         })
     );
+}
+
+/// (a) under a profiler: `calls` order queries one after another through the
+/// SDK or the hand-written baseline, against the fixed 50-order page served
+/// from a thread of this process (the same work on both sides). Prints the
+/// number of calls made.
+fn hot(side: &str, calls: u64) {
+    let server = common::FixedServer::start(common::sandbox_order_page());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sdk = Client::builder()
+        .base_url(server.base_url())
+        .access_token(common::BENCH_TOKEN)
+        .build()
+        .expect("client");
+    let http = common::reqwest_like_sdk();
+    let url = format!("{}{}", server.base_url(), common::ORDER_PATH);
+    let query = common::sdk_query();
+    let body = common::OrderQueryBody::sample(1);
+    let made = rt.block_on(async {
+        let mut made = 0u64;
+        for _ in 0..calls {
+            let orders = match side {
+                "baseline" => common::baseline_order_query(&http, &url, common::BENCH_TOKEN, &body)
+                    .await
+                    .expect("baseline call")
+                    .order_list
+                    .len(),
+                _ => sdk
+                    .query_reservation_orders(&query)
+                    .await
+                    .expect("sdk call")
+                    .order_list
+                    .len(),
+            };
+            assert_eq!(orders, 50);
+            made += 1;
+        }
+        made
+    });
+    println!("{}", json!({"mode": "hot", "side": side, "calls": made}));
+}
+
+/// (b) under a profiler: the 50-order page decoded `n` times.
+fn decode(parser: &str, n: u64) {
+    let page = common::sandbox_order_page();
+    for _ in 0..n {
+        match parser {
+            "value" => {
+                std::hint::black_box(serde_json::from_slice::<Value>(&page).expect("JSON"));
+            }
+            _ => {
+                std::hint::black_box(
+                    douyin_goodlife::decode::reservation_orders(&page).expect("page"),
+                );
+            }
+        }
+    }
 }

@@ -790,9 +790,16 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                     lit(&text(pg, "has_more")?),
                     lit(&text(pg, "items")?)
                 )),
+                Some("item-cursor") => Some(format!(
+                    "Some(crate::spec::PaginationSpec::ItemCursor {{ cursor: {}, size: {}, items: {}, item_cursor: {} }})",
+                    lit(&text(pg, "cursor")?),
+                    lit(&text(pg, "size")?),
+                    lit(&text(pg, "items")?),
+                    lit(&text(pg, "item_cursor")?)
+                )),
                 other => {
                     return Err(format!(
-                        "{id}: x-douyin-pagination kind {other:?} is not page or cursor"
+                        "{id}: x-douyin-pagination kind {other:?} is not page, cursor or item-cursor"
                     ));
                 }
             };
@@ -1024,7 +1031,7 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     );
     let _ = write!(
         s,
-        "pub(crate) fn decode_dynamic(operation: Operation, body: &bytes::Bytes) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    match operation {{\n{decode_dispatch}    }}\n}}\n\n"
+        "pub(crate) fn decode_dynamic(operation: Operation, body: &[u8]) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    match operation {{\n{decode_dispatch}    }}\n}}\n\n"
     );
     let _ = write!(
         s,

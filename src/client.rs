@@ -79,6 +79,8 @@ pub struct Client {
 
 struct Inner {
     base_url: String,
+    /// `base_url` parsed once: every request's URL starts from it.
+    base: reqwest::Url,
     http: reqwest::Client,
     tokens: Tokens,
     retry: RetryConfig,
@@ -372,6 +374,8 @@ impl ClientBuilder {
     /// Builds the client; fails on a malformed base URL or empty credentials.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = normalize_base_url(&self.base_url)?;
+        let base = reqwest::Url::parse(&base_url)
+            .map_err(|e| Error::Config(format!("base URL is not a URL: {e}")))?;
         let http = match self.http {
             Some(h) => h,
             None => default_http(self.timeout, self.connect_timeout)?,
@@ -404,6 +408,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url,
+                base,
                 http,
                 tokens,
                 retry: self.retry,
@@ -467,6 +472,11 @@ impl Client {
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// The base URL, parsed.
+    pub(crate) fn base(&self) -> &reqwest::Url {
+        &self.inner.base
     }
 
     /// The token the next call would send: the fixed one, or the cached one
@@ -626,7 +636,7 @@ impl Client {
     /// [`attempt_with`], in its own span. It owns clones of what it needs (not
     /// the client, which owns the provider).
     fn fetcher(&self, provider: &TokenProvider) -> impl FnOnce() -> FetchFuture + use<> {
-        let base_url = self.inner.base_url.clone();
+        let base = self.inner.base.clone();
         let http = self.inner.http.clone();
         let credentials = provider.credentials().clone();
         let retry = self.inner.retry_for(Operation::GetClientToken).clone();
@@ -649,8 +659,7 @@ impl Client {
                 let started = tokio::time::Instant::now();
                 let mut attempt = 1;
                 loop {
-                    let result =
-                        fetch_token(base_url.clone(), http.clone(), credentials.clone()).await;
+                    let result = fetch_token(base.clone(), http.clone(), credentials.clone()).await;
                     match result {
                         Err(e)
                             if e.is_retryable()
@@ -704,7 +713,7 @@ fn record_outcome<T>(span: &tracing::Span, result: &Result<Response<T>, Error>) 
 /// `POST /oauth/client_token/` with the credentials; errors never hold the
 /// secret or a token.
 async fn fetch_token(
-    base_url: String,
+    base: reqwest::Url,
     http: reqwest::Client,
     credentials: Credentials,
 ) -> Result<Fetched, Error> {
@@ -725,7 +734,7 @@ async fn fetch_token(
     })?;
     let spec = Operation::GetClientToken.spec();
     let raw = RawRequest::new(Vec::new(), Some(crate::operation::body_value(&body)?));
-    let result = match crate::operation::encode(&base_url, spec, &raw) {
+    let result = match crate::operation::encode(&base, spec, &raw) {
         Ok(encoded) => {
             crate::operation::send::<types::ClientTokenResponse>(&http, spec, &encoded, None, false)
                 .await

@@ -11,15 +11,13 @@
 //! assert_eq!(err.logid(), Some("L1"));
 //! ```
 
-use bytes::Bytes;
-
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::response::Response;
 use crate::types;
 
 fn decode<T: Envelope>(operation: &'static str, body: &[u8]) -> Result<Response<T::Data>, Error> {
-    crate::operation::decode_answer::<T>(operation, &Bytes::copy_from_slice(body), None)
+    crate::operation::decode_answer::<T>(operation, body, None)
 }
 
 /// An answer of any operation, decoded as its documented type and handed back
@@ -37,7 +35,7 @@ pub fn answer(
     operation: crate::Operation,
     body: &[u8],
 ) -> Result<Response<serde_json::Value>, Error> {
-    crate::generated_ops::decode_dynamic(operation, &Bytes::copy_from_slice(body))
+    crate::generated_ops::decode_dynamic(operation, body)
 }
 
 /// An answer of `query_reservation_orders`.

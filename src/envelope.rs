@@ -18,7 +18,6 @@
 //! often omit `data`); otherwise they are an [`Error::Decode`] naming the JSON
 //! path of the failure, with the body (capped) and the `logid`.
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -231,7 +230,7 @@ pub(crate) fn check<T: Envelope>(
 /// Classifies a 200 body that did not decode as `T`.
 pub(crate) fn undecodable<T: DeserializeOwned>(
     operation: &'static str,
-    body: &Bytes,
+    body: &[u8],
     header_logid: Option<&str>,
 ) -> Error {
     let loose = serde_json::from_slice::<Value>(body).ok();

@@ -166,9 +166,10 @@ fn scalar_text(value: &Value) -> String {
     }
 }
 
-/// Encodes a validated request for `spec` against `base_url`.
+/// Encodes a validated request for `spec` against `base` (the client's
+/// base URL, parsed once; its path is a prefix).
 pub(crate) fn encode(
-    base_url: &str,
+    base: &reqwest::Url,
     spec: &'static OperationSpec,
     raw: &RawRequest,
 ) -> Result<Encoded, Error> {
@@ -206,8 +207,13 @@ pub(crate) fn encode(
             }
         }
     }
-    let mut url = reqwest::Url::parse(&format!("{base_url}{path}"))
-        .map_err(|e| Error::Config(format!("cannot build the URL of {}: {e}", spec.id)))?;
+    let mut url = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    if prefix.is_empty() {
+        url.set_path(&path);
+    } else {
+        url.set_path(&format!("{prefix}{path}"));
+    }
     if !query.is_empty() {
         url.query_pairs_mut()
             .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
@@ -326,13 +332,15 @@ where
 /// API's answer is loose: numbers as strings, nulls), then the envelope check.
 pub(crate) fn decode_answer<T: Envelope>(
     operation: &'static str,
-    bytes: &Bytes,
+    bytes: &[u8],
     header_logid: Option<&str>,
 ) -> Result<Response<T::Data>, Error> {
-    let decoded = match serde_json::from_slice::<T>(bytes) {
-        Ok(value) => Some(value),
-        Err(_) => crate::lenient::repair::<T>(bytes),
-    };
+    // One UTF-8 check of the whole body, then a parse that need not check
+    // every string again (`from_str` over `from_slice`).
+    let decoded = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| serde_json::from_str::<T>(text).ok())
+        .or_else(|| crate::lenient::repair::<T>(bytes));
     match decoded {
         Some(value) => envelope::check(operation, value, header_logid),
         None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
@@ -389,20 +397,37 @@ enum ReadError {
 }
 
 async fn read_all(mut response: reqwest::Response) -> Result<Bytes, ReadError> {
-    let mut buf = Vec::with_capacity(
-        response
-            .content_length()
-            .and_then(|n| usize::try_from(n).ok())
-            .unwrap_or(0)
-            .min(1 << 20),
-    );
+    let length = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok());
+    // A body with a length within the cap is taken whole, without a copy
+    // (hyper reads no more than the length says).
+    if let Some(n) = length
+        && n <= MAX_ANSWER_BYTES
+    {
+        return response.bytes().await.map_err(ReadError::Transport);
+    }
+    if length.is_some() {
+        return Err(ReadError::TooLarge);
+    }
+    // No length: chunks, counted against the cap; one chunk is kept as is.
+    let mut first: Option<Bytes> = None;
+    let mut buf = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(ReadError::Transport)? {
-        if buf.len().saturating_add(chunk.len()) > MAX_ANSWER_BYTES {
+        let held = first.as_ref().map_or(0, Bytes::len) + buf.len();
+        if held.saturating_add(chunk.len()) > MAX_ANSWER_BYTES {
             return Err(ReadError::TooLarge);
         }
-        buf.extend_from_slice(&chunk);
+        match first.take() {
+            None if buf.is_empty() => first = Some(chunk),
+            Some(earlier) => {
+                buf.extend_from_slice(&earlier);
+                buf.extend_from_slice(&chunk);
+            }
+            None => buf.extend_from_slice(&chunk),
+        }
     }
-    Ok(Bytes::from(buf))
+    Ok(first.unwrap_or_else(|| Bytes::from(buf)))
 }
 
 impl Client {
@@ -421,7 +446,7 @@ impl Client {
     ) -> Result<Response<<R::Response as Envelope>::Data>, Error> {
         let spec = R::OPERATION.spec();
         validate::request(spec, &raw)?;
-        let encoded = encode(self.base_url(), spec, &raw)?;
+        let encoded = encode(self.base(), spec, &raw)?;
         let http = self.http();
         self.execute(spec, encoded.has_key, |token, retry| {
             let encoded = &encoded;

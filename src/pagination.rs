@@ -1028,10 +1028,14 @@ pub(crate) fn spec_stream<R: Paged>(
     spec_stream_raw::<R>(client, request.and_then(|r| r.to_raw()))
 }
 
+/// `item_cursor`: the item field whose value on a page's last item is the
+/// next cursor (`PaginationSpec::ItemCursor`); `None`: the page's own
+/// `next_cursor` and `has_more` (`PaginationSpec::Cursor`).
 fn cursor_stream<R: Paged>(
     client: Client,
     raw: Result<RawRequest, Error>,
     cursor_field: &'static str,
+    item_cursor: Option<&'static str>,
 ) -> ListStream<R::Item> {
     struct Cursor {
         client: Client,
@@ -1080,9 +1084,24 @@ fn cursor_stream<R: Paged>(
         let logid = resp.logid().map(str::to_string);
         let server_time = resp.server_time();
         let data = resp.into_data();
-        let next = R::next_cursor(&data).filter(|c| !c.is_null() && c != "" && c != 0);
-        let more = R::has_more(&data).unwrap_or(next.is_some());
-        let items = R::items(data);
+        let usable = |c: &serde_json::Value| !c.is_null() && c != "" && c != 0;
+        let (next, more, items) = match item_cursor {
+            None => {
+                let next = R::next_cursor(&data).filter(usable);
+                let more = R::has_more(&data).unwrap_or(next.is_some());
+                (next, more, R::items(data))
+            }
+            // The last item's cursor; an empty page (no last item) ends it.
+            Some(field) => {
+                let items = R::items(data);
+                let next = items
+                    .last()
+                    .and_then(|last| serde_json::to_value(last).ok())
+                    .and_then(|mut v| v.get_mut(field).map(serde_json::Value::take))
+                    .filter(usable);
+                (next.clone(), next.is_some(), items)
+            }
+        };
         let page = st.page;
         match (&next, more) {
             (Some(c), true) => {
@@ -1163,6 +1182,18 @@ fn spec_stream_raw<R: Paged>(
             client,
             raw.map(|raw| with_page_size(spec, raw, size)),
             cursor,
+            None,
+        ),
+        Some(PaginationSpec::ItemCursor {
+            cursor,
+            size,
+            item_cursor,
+            ..
+        }) => cursor_stream::<R>(
+            client,
+            raw.map(|raw| with_page_size(spec, raw, size)),
+            cursor,
+            Some(item_cursor),
         ),
         Some(PaginationSpec::Page { page, size, .. }) => ListStream::new(State::new(
             client,

@@ -247,13 +247,27 @@ pub enum PaginationSpec {
         /// `data` field of the items.
         items: &'static str,
     },
+    /// A cursor carried by every item: the next page starts at the `cursor`
+    /// of the last item of the page before; an empty page ends the listing.
+    ItemCursor {
+        /// Request field of the cursor.
+        cursor: &'static str,
+        /// Request field of the page size.
+        size: &'static str,
+        /// `data` field of the items.
+        items: &'static str,
+        /// Item field holding the cursor.
+        item_cursor: &'static str,
+    },
 }
 
 impl PaginationSpec {
     /// The `data` field holding the items.
     pub fn items(&self) -> &'static str {
         match self {
-            PaginationSpec::Page { items, .. } | PaginationSpec::Cursor { items, .. } => items,
+            PaginationSpec::Page { items, .. }
+            | PaginationSpec::Cursor { items, .. }
+            | PaginationSpec::ItemCursor { items, .. } => items,
         }
     }
 }

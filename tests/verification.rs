@@ -350,3 +350,70 @@ async fn verify_input_is_checked_before_sending() {
     );
     assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn the_verify_history_streams_every_verification_by_the_last_records_cursor() {
+    use douyin_goodlife::requests::CertificateVerifyRecordQueryRequest;
+    use futures::TryStreamExt;
+
+    let server = MockServer::start().await;
+    let client = client(&server, no_wait());
+    let mut verified = Vec::new();
+    for code in server.scannable_codes().into_iter().take(2) {
+        let prepared = client
+            .certificate_prepare(
+                CertificatePrepareRequest::new().with_encrypted_data(code.encrypted_data),
+            )
+            .await
+            .unwrap();
+        let data = serde_json::to_value(prepared.data()).unwrap();
+        let codes: Vec<String> = data["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["encrypted_code"].as_str().unwrap().to_string())
+            .collect();
+        let token = data["verify_token"].as_str().unwrap();
+        let answer = client
+            .certificate_verify(verify_body(token, &codes))
+            .await
+            .unwrap();
+        for r in result_of(&answer).as_array().unwrap() {
+            verified.push(r["verify_id"].as_str().unwrap().to_string());
+        }
+    }
+    assert!(verified.len() >= 2);
+
+    // One record a page: the stream follows each page's last cursor.
+    let request =
+        CertificateVerifyRecordQueryRequest::new(douyin_goodlife::mock::sample::ACCOUNT_ID, "0", 1);
+    let records: Vec<types::VerifyRecord> = client
+        .certificate_verify_record_query_stream(request)
+        .try_collect()
+        .await
+        .unwrap();
+    let mut got: Vec<String> = records.iter().filter_map(|r| r.verify_id.clone()).collect();
+    got.sort();
+    verified.sort();
+    assert_eq!(got, verified);
+
+    // What went on the wire: "0", then the last record's cursor of each page,
+    // and one more request that comes back empty.
+    let sent: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.operation == Some(Operation::CertificateVerifyRecordQuery))
+        .collect();
+    assert_eq!(sent.len(), records.len() + 1);
+    let param = |r: &douyin_goodlife::mock::ReceivedRequest, name: &str| {
+        r.query_pairs()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    };
+    assert_eq!(param(&sent[0], "cursor").as_deref(), Some("0"));
+    for (request, record) in sent[1..].iter().zip(&records) {
+        assert_eq!(param(request, "cursor"), record.cursor.clone());
+        assert_eq!(param(request, "size").as_deref(), Some("1"));
+    }
+}

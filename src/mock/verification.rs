@@ -256,6 +256,7 @@ impl Verification {
             "certificate_get" => self.get(query, now),
             "certificate_query" => self.query(query, now),
             "trade_order_query" => self.order_query(query, now),
+            "certificate_verify_record_query" => self.verify_records(query, now),
             _ => return None,
         })
     }
@@ -579,6 +580,71 @@ impl Verification {
             "orders": orders,
             "page": {"page_num": page_num, "page_size": page_size, "total": total},
         }))
+    }
+
+    /// The verifications in force, newest first, paged by cursor: a record's
+    /// `cursor` is its verify time (10 digits) and verify id, and a page holds
+    /// the records whose cursor sorts before the request's ("0": from the
+    /// newest).
+    fn verify_records(&mut self, query: &[(String, String)], now: i64) -> Result<Value, Refusal> {
+        let account = param(query, "account_id")?.ok_or_else(|| missing("account_id"))?;
+        let cursor = param(query, "cursor")?.ok_or_else(|| missing("cursor"))?;
+        let size = int_param(query, "size", 1)?.ok_or_else(|| missing("size"))?;
+        let from = int_param(query, "start_time", 0)?;
+        let until = int_param(query, "end_time", 0)?;
+        let pois: Option<Vec<&str>> = param(query, "poi_ids")?.map(|p| p.split(',').collect());
+        if account != sample::ACCOUNT_ID {
+            return Err((
+                NOT_AUTHORIZED,
+                "account_id: 应用未获商家授权 / the application is not authorized by this merchant"
+                    .to_string(),
+            ));
+        }
+        let mut records: Vec<(String, usize)> = self
+            .vouchers
+            .iter()
+            .enumerate()
+            .filter_map(|(v, voucher)| {
+                let x = voucher.verified.as_ref()?;
+                let keep = from.is_none_or(|f| x.verify_time >= f)
+                    && until.is_none_or(|u| x.verify_time < u)
+                    && pois.as_ref().is_none_or(|p| p.contains(&x.poi_id.as_str()));
+                keep.then(|| (format!("{:010}{}", x.verify_time.max(0), x.verify_id), v))
+            })
+            .collect();
+        records.sort_by(|a, b| b.0.cmp(&a.0));
+        let total = records.len() as i64;
+        let page: Vec<Value> = records
+            .into_iter()
+            .filter(|(c, _)| cursor == "0" || c.as_str() < cursor)
+            .take(usize::try_from(size).unwrap_or(usize::MAX))
+            .map(|(c, v)| self.verify_record_json(v, c, now))
+            .collect();
+        Ok(json!({
+            "error_code": 0,
+            "description": "",
+            "total": total,
+            "records": page,
+        }))
+    }
+
+    /// A verified voucher as `VerifyRecord`.
+    fn verify_record_json(&self, v: usize, cursor: String, now: i64) -> Value {
+        let c = self.certificate_json(v, true, now);
+        let x = &c["verify"];
+        json!({
+            "verify_id": x["verify_id"],
+            "certificate_id": c["certificate_id"],
+            "code": c["code"],
+            "verify_type": x["verify_type"],
+            "verify_time": x["verify_time"],
+            "can_cancel": x["can_cancel"],
+            "status": 1,
+            "certificate_status": c["status"],
+            "cursor": cursor,
+            "sku": c["sku"],
+            "amount": c["amount"],
+        })
     }
 
     // ---- helpers ----
@@ -1035,6 +1101,44 @@ mod tests {
             T0,
         ));
         assert_eq!(by_code["order_id"], fresh["order_id"]);
+    }
+
+    #[test]
+    fn the_verify_history_pages_by_the_last_records_cursor() {
+        let (mut m, token, codes) = prepared();
+        assert!(codes.len() >= 2, "the prepared order has several vouchers");
+        let data = verify(&mut m, &token, &codes, T0);
+        let verified = data["verify_results"].as_array().unwrap().len();
+        let page = |m: &mut Verification, cursor: &str| {
+            let q = q(&[
+                ("account_id", sample::ACCOUNT_ID),
+                ("cursor", cursor),
+                ("size", "1"),
+            ]);
+            ok(m.handle("certificate_verify_record_query", &q, None, T0 + 5))
+        };
+        let mut cursor = "0".to_string();
+        let mut seen = Vec::new();
+        loop {
+            let p = page(&mut m, &cursor);
+            assert_eq!(p["total"], verified as i64);
+            let records = p["records"].as_array().unwrap().clone();
+            let Some(last) = records.last() else { break };
+            assert_eq!(records.len(), 1);
+            assert_eq!(last["verify_time"], T0);
+            assert_eq!(last["can_cancel"], true);
+            seen.push(last["verify_id"].as_str().unwrap().to_string());
+            cursor = last["cursor"].as_str().unwrap().to_string();
+            assert!(seen.len() <= verified, "the history ends");
+        }
+        assert_eq!(seen.len(), verified);
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), verified, "no record twice");
+        let other = q(&[("account_id", "1"), ("cursor", "0"), ("size", "5")]);
+        let refusal = m.handle("certificate_verify_record_query", &other, None, T0);
+        assert_eq!(err(refusal).0, NOT_AUTHORIZED);
     }
 
     #[test]
