@@ -70,6 +70,10 @@ function parseArgs(argv) {
 function routeTo(url) {
   const target = new URL(url);
   if (target.protocol !== 'http:') throw new Error('--url is the bench server, http://127.0.0.1:PORT');
+  // The credential package's axios would go through a proxy named in the
+  // environment; the bench server is local, so none.
+  process.env.NO_PROXY = '*';
+  process.env.no_proxy = '*';
   const counter = { connections: 0 };
   https.Agent.prototype.createConnection = function createConnection() {
     counter.connections += 1;
