@@ -4,10 +4,13 @@
 //!
 //! ```text
 //! whole serve-mock                      the sandbox (MockServer) on 127.0.0.1; prints `listening URL`
-//! whole serve-fixed                     the sandbox's token and voucher answers, as fixed bytes
+//! whole serve-fixed                     the sandbox's token, voucher and prepare answers, as fixed bytes
 //! whole serve-orders [--total N]        pages of N synthetic orders (default 100000), 50 a page
-//! whole calls --url URL [--concurrency C] [--seconds S]
-//!                                       (c) voucher queries from C tasks for S seconds; prints calls/s
+//! whole calls --url URL [--op vouchers|prepare] [--code CODE] [--concurrency C] [--seconds S]
+//!                                       (c) voucher queries, or `certificate_prepare` of the sandbox's
+//!                                       first scannable code (or CODE), from C tasks for S seconds;
+//!                                       prints calls/s and CPU
+//! whole prepare-code                    (c) that code, for the Node SDK peer (bench/node) to send
 //! whole token [--runs R] [--calls N]    (d) N concurrent calls on a cold client, R times; token requests
 //! whole stream --url URL [--orders N]   (e) `orders_stream` over N orders; RSS before and peak after
 //! ```
@@ -25,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use douyin_goodlife::mock::{MockServer, Operation, sample};
+use douyin_goodlife::requests::CertificatePrepareRequest;
 use douyin_goodlife::{CertificateQuery, Client, SpuQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -56,10 +60,24 @@ fn main() {
         "serve-orders" => serve(ServerKind::Orders {
             total: num("--total", 100_000),
         }),
-        "calls" => calls(
-            &opt("--url").expect("calls needs --url"),
-            num("--concurrency", 16) as usize,
-            (num("--seconds", 5) as f64).min(MAX_SECONDS),
+        "calls" => {
+            let op = match opt("--op").as_deref().unwrap_or("vouchers") {
+                "vouchers" => {
+                    CallOp::Vouchers(CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID))
+                }
+                "prepare" => CallOp::Prepare(opt("--code").unwrap_or_else(prepare_code)),
+                other => panic!("--op takes vouchers or prepare, not {other:?}"),
+            };
+            calls(
+                &opt("--url").expect("calls needs --url"),
+                op,
+                num("--concurrency", 16) as usize,
+                (num("--seconds", 5) as f64).min(MAX_SECONDS),
+            )
+        }
+        "prepare-code" => println!(
+            "{}",
+            json!({"mode": "prepare-code", "code": prepare_code()})
         ),
         "token" => token(num("--runs", 10), num("--calls", 1000) as usize),
         "stream" => stream(
@@ -69,7 +87,7 @@ fn main() {
         _ => {
             println!(
                 "whole: the whole-process benches; run them with `cargo xtask bench` \
-                 (modes: serve-mock, serve-orders, calls, token, stream)"
+                 (modes: serve-mock, serve-fixed, serve-orders, calls, prepare-code, token, stream)"
             );
         }
     }
@@ -105,12 +123,14 @@ fn serve(kind: ServerKind) {
             });
         }
         ServerKind::Fixed => {
-            let (token, vouchers) = sandbox_voucher_answers();
+            let answers = sandbox_answers();
             let server = common::serve_on_thread(move |path, _body| {
                 if path.starts_with(Operation::GetClientToken.path()) {
-                    token.clone()
+                    answers.token.clone()
+                } else if path.starts_with(Operation::CertificatePrepare.path()) {
+                    answers.prepare.clone()
                 } else {
-                    vouchers.clone()
+                    answers.vouchers.clone()
                 }
             });
             println!("listening {}", server.base_url());
@@ -125,12 +145,38 @@ fn serve(kind: ServerKind) {
     }
 }
 
-/// The sandbox's answers to a token request and to the voucher query of
-/// [`calls`] (the sample user, server's default page), as bytes.
-fn sandbox_voucher_answers() -> (Bytes, Bytes) {
+/// The sandbox's answers that `serve-fixed` sends, as bytes.
+struct Answers {
+    /// To a token request with the sample credentials.
+    token: Bytes,
+    /// To the voucher query of [`calls`] (the sample user, server's default page).
+    vouchers: Bytes,
+    /// To `certificate_prepare?code=` [`prepare_code`].
+    prepare: Bytes,
+}
+
+/// The plaintext code of the sandbox's first scannable order (default seed):
+/// what [`calls`] and the Node peer prepare.
+fn prepare_code() -> String {
+    multi_thread().block_on(async { first_code(&MockServer::start().await) })
+}
+
+/// The plaintext code of `server`'s first scannable order.
+fn first_code(server: &MockServer) -> String {
+    server
+        .scannable_codes()
+        .into_iter()
+        .next()
+        .expect("the sandbox lists scannable codes")
+        .code
+}
+
+/// Captures [`Answers`] from a fresh sandbox, checking that each decodes.
+fn sandbox_answers() -> Answers {
     let rt = multi_thread();
     rt.block_on(async {
         let server = MockServer::start().await;
+        let code = first_code(&server);
         let http = common::reqwest_like_sdk();
         let token = http
             .post(format!(
@@ -166,7 +212,33 @@ fn sandbox_voucher_answers() -> (Bytes, Bytes) {
             .expect("voucher body");
         let page = douyin_goodlife::decode::user_certificates(&vouchers).expect("a valid page");
         assert!(!page.orders.is_empty(), "the sample user has vouchers");
-        (token, vouchers)
+        let prepare = http
+            .get(format!(
+                "{}{}",
+                server.base_url(),
+                Operation::CertificatePrepare.path()
+            ))
+            .query(&[("code", &code)])
+            .header("access-token", server.issue_token())
+            .send()
+            .await
+            .expect("prepare answer")
+            .bytes()
+            .await
+            .expect("prepare body");
+        let prepared = douyin_goodlife::decode::answer(Operation::CertificatePrepare, &prepare)
+            .expect("a valid prepare answer");
+        assert!(
+            prepared.data()["certificates"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty()),
+            "the first scannable order has unused vouchers"
+        );
+        Answers {
+            token,
+            vouchers,
+            prepare,
+        }
     })
 }
 
@@ -238,20 +310,61 @@ fn orders_len(page: &Value) -> usize {
     page["data"]["order_list"].as_array().map_or(0, Vec::len)
 }
 
-/// (c): voucher queries (the sample user at the first merchant, server's
-/// default page) from `concurrency` tasks for `seconds`, on a client with
+/// What [`calls`] sends.
+#[derive(Clone)]
+enum CallOp {
+    /// `query_user_certificates` (the sample user at the first merchant,
+    /// server's default page): a POST.
+    Vouchers(CertificateQuery),
+    /// `certificate_prepare?code=CODE`: a GET.
+    Prepare(String),
+}
+
+impl CallOp {
+    fn name(&self) -> &'static str {
+        match self {
+            CallOp::Vouchers(_) => "vouchers",
+            CallOp::Prepare(_) => "prepare",
+        }
+    }
+
+    /// One call; `Err` for a failed call or an answer without vouchers.
+    async fn call(&self, client: &Client) -> Result<(), String> {
+        match self {
+            CallOp::Vouchers(query) => {
+                let page = client
+                    .query_user_certificates(query)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                std::hint::black_box(page);
+            }
+            CallOp::Prepare(code) => {
+                let prepared = client
+                    .certificate_prepare(CertificatePrepareRequest::new().with_code(code))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if prepared.certificates.as_ref().is_none_or(Vec::is_empty) {
+                    return Err("a prepare answer without vouchers".into());
+                }
+                std::hint::black_box(prepared);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (c): `op` from `concurrency` tasks for `seconds`, on a client with
 /// credentials (one token fetch, cached in memory), after a warm-up round.
-fn calls(url: &str, concurrency: usize, seconds: f64) {
+fn calls(url: &str, op: CallOp, concurrency: usize, seconds: f64) {
     let rt = multi_thread();
     let client = Client::builder()
         .base_url(url)
         .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
         .build()
         .expect("client");
-    let query = CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID);
     let result = rt.block_on(async {
         // Warm-up: the token and `concurrency` keep-alive connections.
-        let warm = (0..concurrency).map(|_| client.query_user_certificates(&query));
+        let warm = (0..concurrency).map(|_| op.call(&client));
         for r in futures::future::join_all(warm).await {
             r.expect("warm-up call");
         }
@@ -262,19 +375,14 @@ fn calls(url: &str, concurrency: usize, seconds: f64) {
         let started = Instant::now();
         let tasks: Vec<_> = (0..concurrency)
             .map(|_| {
-                let (client, query) = (client.clone(), query.clone());
+                let (client, op) = (client.clone(), op.clone());
                 let (done, count, errors) = (done.clone(), count.clone(), errors.clone());
                 tokio::spawn(async move {
                     while !done.load(Ordering::Relaxed) {
-                        match client.query_user_certificates(&query).await {
-                            Ok(page) => {
-                                std::hint::black_box(page);
-                                count.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(_) => {
-                                errors.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
+                        match op.call(&client).await {
+                            Ok(()) => count.fetch_add(1, Ordering::Relaxed),
+                            Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+                        };
                     }
                 })
             })
@@ -288,6 +396,7 @@ fn calls(url: &str, concurrency: usize, seconds: f64) {
         let calls = count.load(Ordering::Relaxed);
         json!({
             "mode": "calls",
+            "op": op.name(),
             "concurrency": concurrency,
             "calls": calls,
             "errors": errors.load(Ordering::Relaxed),
