@@ -4,15 +4,23 @@
 //!
 //! ```text
 //! whole serve-mock                      the sandbox (MockServer) on 127.0.0.1; prints `listening URL`
-//! whole serve-fixed                     the sandbox's token and voucher answers, as fixed bytes
+//! whole serve-fixed                     the sandbox's token, voucher and prepare answers, as fixed bytes
 //! whole serve-orders [--total N]        pages of N synthetic orders (default 100000), 50 a page
-//! whole calls --url URL [--concurrency C] [--seconds S]
-//!                                       (c) voucher queries from C tasks for S seconds; prints calls/s
+//! whole calls --url URL [--op vouchers|prepare] [--code CODE] [--concurrency C] [--seconds S]
+//!                                       (c) voucher queries, or `certificate_prepare` of the sandbox's
+//!                                       first scannable code (or CODE), from C tasks for S seconds;
+//!                                       prints calls/s and CPU
+//! whole prepare-code                    (c) that code, for the Node SDK peer (bench/node) to send
 //! whole token [--runs R] [--calls N]    (d) N concurrent calls on a cold client, R times; token requests
+//! whole serve-records [--total N]       (e) N synthetic verification records (default 100000),
+//!                                       paged by the last record's cursor
 //! whole stream --url URL [--orders N]   (e) `orders_stream` over N orders; RSS before and peak after
+//! whole records --url URL [--records N] (e) the verification history's cursor stream over N records
 //! whole hot --side sdk|baseline [--calls N]
 //!                                       (a) N order queries at concurrency 1 against a fixed-page
 //!                                       server thread, for a profiler (callgrind counts both sides)
+//! whole decode --parser typed|value [--n N]
+//!                                       (b) the 50-order page decoded N times, for a profiler
 //! ```
 //!
 //! Servers exit when their standard input closes, and after 30 minutes at most.
@@ -28,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use douyin_goodlife::mock::{MockServer, Operation, sample};
+use douyin_goodlife::requests::CertificatePrepareRequest;
 use douyin_goodlife::{CertificateQuery, Client, SpuQuery};
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -59,10 +68,27 @@ fn main() {
         "serve-orders" => serve(ServerKind::Orders {
             total: num("--total", 100_000),
         }),
-        "calls" => calls(
-            &opt("--url").expect("calls needs --url"),
-            num("--concurrency", 16) as usize,
-            (num("--seconds", 5) as f64).min(MAX_SECONDS),
+        "serve-records" => serve(ServerKind::Records {
+            total: num("--total", 100_000),
+        }),
+        "calls" => {
+            let op = match opt("--op").as_deref().unwrap_or("vouchers") {
+                "vouchers" => {
+                    CallOp::Vouchers(CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID))
+                }
+                "prepare" => CallOp::Prepare(opt("--code").unwrap_or_else(prepare_code)),
+                other => panic!("--op takes vouchers or prepare, not {other:?}"),
+            };
+            calls(
+                &opt("--url").expect("calls needs --url"),
+                op,
+                num("--concurrency", 16) as usize,
+                (num("--seconds", 5) as f64).min(MAX_SECONDS),
+            )
+        }
+        "prepare-code" => println!(
+            "{}",
+            json!({"mode": "prepare-code", "code": prepare_code()})
         ),
         "token" => token(num("--runs", 10), num("--calls", 1000) as usize),
         "hot" => hot(
@@ -77,10 +103,15 @@ fn main() {
             &opt("--url").expect("stream needs --url"),
             num("--orders", 100_000),
         ),
+        "records" => records(
+            &opt("--url").expect("records needs --url"),
+            num("--records", 100_000),
+        ),
         _ => {
             println!(
                 "whole: the whole-process benches; run them with `cargo xtask bench` \
-                 (modes: serve-mock, serve-fixed, serve-orders, calls, token, stream, hot)"
+                 (modes: serve-mock, serve-fixed, serve-orders, serve-records, calls, prepare-code, \
+                 token, stream, hot, decode)"
             );
         }
     }
@@ -97,6 +128,7 @@ enum ServerKind {
     Mock,
     Fixed,
     Orders { total: u64 },
+    Records { total: u64 },
 }
 
 /// Serves until standard input closes (or [`SERVER_LIFETIME`]).
@@ -116,12 +148,14 @@ fn serve(kind: ServerKind) {
             });
         }
         ServerKind::Fixed => {
-            let (token, vouchers) = sandbox_voucher_answers();
+            let answers = sandbox_answers();
             let server = common::serve_on_thread(move |path, _body| {
                 if path.starts_with(Operation::GetClientToken.path()) {
-                    token.clone()
+                    answers.token.clone()
+                } else if path.starts_with(Operation::CertificatePrepare.path()) {
+                    answers.prepare.clone()
                 } else {
-                    vouchers.clone()
+                    answers.vouchers.clone()
                 }
             });
             println!("listening {}", server.base_url());
@@ -133,15 +167,47 @@ fn serve(kind: ServerKind) {
             println!("listening {}", server.base_url());
             std::thread::sleep(SERVER_LIFETIME);
         }
+        ServerKind::Records { total } => {
+            let pages = RecordPages::new(total);
+            let server = common::serve_on_thread(move |path, _body| pages.answer(path));
+            println!("listening {}", server.base_url());
+            std::thread::sleep(SERVER_LIFETIME);
+        }
     }
 }
 
-/// The sandbox's answers to a token request and to the voucher query of
-/// [`calls`] (the sample user, server's default page), as bytes.
-fn sandbox_voucher_answers() -> (Bytes, Bytes) {
+/// The sandbox's answers that `serve-fixed` sends, as bytes.
+struct Answers {
+    /// To a token request with the sample credentials.
+    token: Bytes,
+    /// To the voucher query of [`calls`] (the sample user, server's default page).
+    vouchers: Bytes,
+    /// To `certificate_prepare?code=` [`prepare_code`].
+    prepare: Bytes,
+}
+
+/// The plaintext code of the sandbox's first scannable order (default seed):
+/// what [`calls`] and the Node peer prepare.
+fn prepare_code() -> String {
+    multi_thread().block_on(async { first_code(&MockServer::start().await) })
+}
+
+/// The plaintext code of `server`'s first scannable order.
+fn first_code(server: &MockServer) -> String {
+    server
+        .scannable_codes()
+        .into_iter()
+        .next()
+        .expect("the sandbox lists scannable codes")
+        .code
+}
+
+/// Captures [`Answers`] from a fresh sandbox, checking that each decodes.
+fn sandbox_answers() -> Answers {
     let rt = multi_thread();
     rt.block_on(async {
         let server = MockServer::start().await;
+        let code = first_code(&server);
         let http = common::reqwest_like_sdk();
         let token = http
             .post(format!(
@@ -177,7 +243,33 @@ fn sandbox_voucher_answers() -> (Bytes, Bytes) {
             .expect("voucher body");
         let page = douyin_goodlife::decode::user_certificates(&vouchers).expect("a valid page");
         assert!(!page.orders.is_empty(), "the sample user has vouchers");
-        (token, vouchers)
+        let prepare = http
+            .get(format!(
+                "{}{}",
+                server.base_url(),
+                Operation::CertificatePrepare.path()
+            ))
+            .query(&[("code", &code)])
+            .header("access-token", server.issue_token())
+            .send()
+            .await
+            .expect("prepare answer")
+            .bytes()
+            .await
+            .expect("prepare body");
+        let prepared = douyin_goodlife::decode::answer(Operation::CertificatePrepare, &prepare)
+            .expect("a valid prepare answer");
+        assert!(
+            prepared.data()["certificates"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty()),
+            "the first scannable order has unused vouchers"
+        );
+        Answers {
+            token,
+            vouchers,
+            prepare,
+        }
     })
 }
 
@@ -245,24 +337,128 @@ impl OrderPages {
     }
 }
 
+/// `total` verification records, newest first, paged as the verification
+/// history pages: record `i` (from 0) has cursor `total - i` (20 digits), and
+/// a request's page starts after its `cursor` ("0": at the newest).
+struct RecordPages {
+    total: u64,
+    /// The spec's example record cut at its `verify_id` and `cursor` values.
+    parts: [String; 3],
+}
+
+impl RecordPages {
+    fn new(total: u64) -> Self {
+        let example: Value = serde_json::from_str(
+            douyin_goodlife::Operation::CertificateVerifyRecordQuery
+                .spec()
+                .response_example,
+        )
+        .expect("the example answer is JSON");
+        let mut record = example["data"]["records"][0].clone();
+        assert!(record.is_object(), "the spec has an example record");
+        record["verify_id"] = json!("@@ID@@");
+        record["cursor"] = json!("@@CURSOR@@");
+        let text = record.to_string();
+        let (head, rest) = text.split_once("@@ID@@").expect("id marker");
+        let (middle, tail) = rest.split_once("@@CURSOR@@").expect("cursor marker");
+        Self {
+            total,
+            parts: [head.to_string(), middle.to_string(), tail.to_string()],
+        }
+    }
+
+    fn answer(&self, path_and_query: &str) -> Bytes {
+        let query = path_and_query.split_once('?').map_or("", |(_, q)| q);
+        let param = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                .unwrap_or("")
+        };
+        let size: u64 = param("size").parse().unwrap_or(20).clamp(1, 1000);
+        let first = match param("cursor").parse::<u64>().unwrap_or(0) {
+            0 => 0,
+            c => self.total.saturating_sub(c).saturating_add(1),
+        };
+        let mut out = String::with_capacity(64 + size as usize * 600);
+        out.push_str(r#"{"data":{"error_code":0,"description":"","total":"#);
+        out.push_str(&self.total.to_string());
+        out.push_str(r#","records":["#);
+        for i in first..self.total.min(first.saturating_add(size)) {
+            if i > first {
+                out.push(',');
+            }
+            let [head, middle, tail] = &self.parts;
+            out.push_str(head);
+            out.push_str(&format!("7302190{i:012}"));
+            out.push_str(middle);
+            out.push_str(&format!("{:020}", self.total - i));
+            out.push_str(tail);
+        }
+        out.push_str(r#"]},"extra":{"error_code":0,"description":"","logid":"bench","now":1733019540}}"#);
+        Bytes::from(out)
+    }
+}
+
 fn orders_len(page: &Value) -> usize {
     page["data"]["order_list"].as_array().map_or(0, Vec::len)
 }
 
-/// (c): voucher queries (the sample user at the first merchant, server's
-/// default page) from `concurrency` tasks for `seconds`, on a client with
+/// What [`calls`] sends.
+#[derive(Clone)]
+enum CallOp {
+    /// `query_user_certificates` (the sample user at the first merchant,
+    /// server's default page): a POST.
+    Vouchers(CertificateQuery),
+    /// `certificate_prepare?code=CODE`: a GET.
+    Prepare(String),
+}
+
+impl CallOp {
+    fn name(&self) -> &'static str {
+        match self {
+            CallOp::Vouchers(_) => "vouchers",
+            CallOp::Prepare(_) => "prepare",
+        }
+    }
+
+    /// One call; `Err` for a failed call or an answer without vouchers.
+    async fn call(&self, client: &Client) -> Result<(), String> {
+        match self {
+            CallOp::Vouchers(query) => {
+                let page = client
+                    .query_user_certificates(query)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                std::hint::black_box(page);
+            }
+            CallOp::Prepare(code) => {
+                let prepared = client
+                    .certificate_prepare(CertificatePrepareRequest::new().with_code(code))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if prepared.certificates.as_ref().is_none_or(Vec::is_empty) {
+                    return Err("a prepare answer without vouchers".into());
+                }
+                std::hint::black_box(prepared);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// (c): `op` from `concurrency` tasks for `seconds`, on a client with
 /// credentials (one token fetch, cached in memory), after a warm-up round.
-fn calls(url: &str, concurrency: usize, seconds: f64) {
+fn calls(url: &str, op: CallOp, concurrency: usize, seconds: f64) {
     let rt = multi_thread();
     let client = Client::builder()
         .base_url(url)
         .credentials(sample::CLIENT_KEY, sample::CLIENT_SECRET)
         .build()
         .expect("client");
-    let query = CertificateQuery::new(sample::ACCOUNT_ID, sample::OPEN_ID);
     let result = rt.block_on(async {
         // Warm-up: the token and `concurrency` keep-alive connections.
-        let warm = (0..concurrency).map(|_| client.query_user_certificates(&query));
+        let warm = (0..concurrency).map(|_| op.call(&client));
         for r in futures::future::join_all(warm).await {
             r.expect("warm-up call");
         }
@@ -273,19 +469,14 @@ fn calls(url: &str, concurrency: usize, seconds: f64) {
         let started = Instant::now();
         let tasks: Vec<_> = (0..concurrency)
             .map(|_| {
-                let (client, query) = (client.clone(), query.clone());
+                let (client, op) = (client.clone(), op.clone());
                 let (done, count, errors) = (done.clone(), count.clone(), errors.clone());
                 tokio::spawn(async move {
                     while !done.load(Ordering::Relaxed) {
-                        match client.query_user_certificates(&query).await {
-                            Ok(page) => {
-                                std::hint::black_box(page);
-                                count.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(_) => {
-                                errors.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
+                        match op.call(&client).await {
+                            Ok(()) => count.fetch_add(1, Ordering::Relaxed),
+                            Err(_) => errors.fetch_add(1, Ordering::Relaxed),
+                        };
                     }
                 })
             })
@@ -299,6 +490,7 @@ fn calls(url: &str, concurrency: usize, seconds: f64) {
         let calls = count.load(Ordering::Relaxed);
         json!({
             "mode": "calls",
+            "op": op.name(),
             "concurrency": concurrency,
             "calls": calls,
             "errors": errors.load(Ordering::Relaxed),
@@ -454,4 +646,54 @@ fn decode(parser: &str, n: u64) {
             }
         }
     }
+}
+
+/// (e): every record of the verification history through its generated
+/// cursor stream (`certificate_verify_record_query_stream`, 50 a page, one
+/// page in flight), in this process alone; RSS before and the peak after.
+fn records(url: &str, total: u64) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = Client::builder()
+        .base_url(url)
+        .access_token(common::BENCH_TOKEN)
+        .build()
+        .expect("client");
+    let (rss_before, hwm_before) = common::rss_kib();
+    let (seen, seconds) = rt.block_on(async {
+        let started = Instant::now();
+        let request = douyin_goodlife::requests::CertificateVerifyRecordQueryRequest::new(
+            sample::ACCOUNT_ID,
+            "0",
+            50,
+        );
+        let mut stream = client.certificate_verify_record_query_stream(request);
+        let mut seen = 0u64;
+        let deadline = Duration::from_secs_f64(MAX_SECONDS);
+        while let Some(record) = stream.try_next().await.expect("stream item") {
+            std::hint::black_box(&record);
+            seen += 1;
+            assert!(
+                started.elapsed() < deadline,
+                "stream took over {MAX_SECONDS} s"
+            );
+        }
+        (seen, started.elapsed().as_secs_f64())
+    });
+    let (rss_after, hwm_after) = common::rss_kib();
+    assert_eq!(seen, total, "the stream yields every record");
+    println!(
+        "{}",
+        json!({
+            "mode": "records",
+            "records": seen,
+            "seconds": seconds,
+            "rss_before_kib": rss_before,
+            "hwm_before_kib": hwm_before,
+            "rss_after_kib": rss_after,
+            "hwm_after_kib": hwm_after,
+        })
+    );
 }

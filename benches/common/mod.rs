@@ -168,7 +168,7 @@ impl Drop for FixedServer {
     }
 }
 
-/// Serves `answer(path, request_body)` for every request, on a thread of its
+/// Serves `answer(path_and_query, request_body)` for every request, on a thread of its
 /// own with a single-threaded runtime.
 pub fn serve_on_thread<F>(answer: F) -> FixedServer
 where
@@ -218,7 +218,11 @@ where
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let answer = answer.clone();
                 async move {
-                    let path = req.uri().path().to_string();
+                    // The path with its query string, if any.
+                    let path = req
+                        .uri()
+                        .path_and_query()
+                        .map_or_else(|| req.uri().path().to_string(), |p| p.as_str().to_string());
                     let body = req
                         .into_body()
                         .collect()

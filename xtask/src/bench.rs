@@ -7,7 +7,11 @@
 //! 3. (c): starts the sandbox in its own process (`whole serve-mock`), then
 //!    alternates runs of the SDK (`whole calls`) and of the Python SDK
 //!    `bytedance` 1.0.0 (`bench/python/voucher_calls.py`, in a venv under
-//!    `target/bench/`) against it;
+//!    `target/bench/`) against it; then, against `whole serve-fixed`, alternates
+//!    `certificate_prepare` runs of the SDK (`whole calls --op prepare`) and of
+//!    Douyin's official Node SDK `@open-dy/open_api_sdk` 1.1.0
+//!    (`bench/node/prepare_calls.js`, installed by `npm ci` in `bench/node`) at
+//!    concurrency 1 and 16 (`bench/node.rs`);
 //! 4. (d): `whole token`: 1,000 concurrent calls on a cold client, per run;
 //! 5. (e): `whole stream` processes against `whole serve-orders`;
 //! 6. (f): `cargo build --release --lib` in an empty target directory, then
@@ -22,6 +26,8 @@ use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::time::{Instant, SystemTime};
 
 use serde_json::Value;
+
+mod node;
 
 const USAGE: &str = "\
 cargo xtask bench [--quick] [--only LETTERS] [--out FILE] [--build-dir DIR]
@@ -270,6 +276,7 @@ fn run_all(root: &Path, opts: &Options) -> Result<(), String> {
         }
         if opts.wants('c') {
             python_peer(root, &exes.whole, &bench_dir, opts, &mut report)?;
+            node::node_peer(root, &exes.whole, opts, &mut report)?;
         }
         if opts.wants('d') {
             single_flight(&exes.whole, opts, &mut report)?;
