@@ -342,7 +342,7 @@ impl OrderPages {
 /// a request's page starts after its `cursor` ("0": at the newest).
 struct RecordPages {
     total: u64,
-    /// The spec's example record cut at its `verify_id` and `cursor` values.
+    /// The spec's example record cut at its `cursor` and `verify_id` values.
     parts: [String; 3],
 }
 
@@ -358,9 +358,10 @@ impl RecordPages {
         assert!(record.is_object(), "the spec has an example record");
         record["verify_id"] = json!("@@ID@@");
         record["cursor"] = json!("@@CURSOR@@");
+        // Keys are sorted: `cursor` comes before `verify_id`.
         let text = record.to_string();
-        let (head, rest) = text.split_once("@@ID@@").expect("id marker");
-        let (middle, tail) = rest.split_once("@@CURSOR@@").expect("cursor marker");
+        let (head, rest) = text.split_once("@@CURSOR@@").expect("cursor marker");
+        let (middle, tail) = rest.split_once("@@ID@@").expect("id marker");
         Self {
             total,
             parts: [head.to_string(), middle.to_string(), tail.to_string()],
@@ -390,12 +391,14 @@ impl RecordPages {
             }
             let [head, middle, tail] = &self.parts;
             out.push_str(head);
-            out.push_str(&format!("7302190{i:012}"));
-            out.push_str(middle);
             out.push_str(&format!("{:020}", self.total - i));
+            out.push_str(middle);
+            out.push_str(&format!("7302190{i:012}"));
             out.push_str(tail);
         }
-        out.push_str(r#"]},"extra":{"error_code":0,"description":"","logid":"bench","now":1733019540}}"#);
+        out.push_str(
+            r#"]},"extra":{"error_code":0,"description":"","logid":"bench","now":1733019540}}"#,
+        );
         Bytes::from(out)
     }
 }

@@ -13,7 +13,9 @@
 //!    (`bench/node/prepare_calls.js`, installed by `npm ci` in `bench/node`) at
 //!    concurrency 1 and 16 (`bench/node.rs`);
 //! 4. (d): `whole token`: 1,000 concurrent calls on a cold client, per run;
-//! 5. (e): `whole stream` processes against `whole serve-orders`;
+//! 5. (e): `whole stream` processes against `whole serve-orders` (page
+//!    numbers), and `whole records` against `whole serve-records` (the
+//!    verification history's cursor stream);
 //! 6. (f): `cargo build --release --lib` in an empty target directory, then
 //!    rebuilds after touching `openapi/goodlife.yaml`.
 //!
@@ -976,55 +978,114 @@ fn single_flight(whole: &Path, opts: &Options, report: &mut Report) -> Result<()
     Ok(())
 }
 
+/// One streamed listing of (e): which servers and client modes measure it.
+struct Listing {
+    /// `whole` server mode, and the client mode that streams from it.
+    server: &'static str,
+    client: &'static str,
+    /// The client's count flag and the JSON key it reports the count in.
+    flag: &'static str,
+    key: &'static str,
+    /// What is streamed (for the row) and one item's name.
+    what: &'static str,
+    item: &'static str,
+    /// How the run is made (for the notes).
+    how: &'static str,
+}
+
+const LISTINGS: [Listing; 2] = [
+    Listing {
+        server: "serve-orders",
+        client: "stream",
+        flag: "--orders",
+        key: "orders",
+        what: "`orders_stream` (page numbers)",
+        item: "order",
+        how: "`whole stream`: every order through `orders_stream` (one page in flight, 50 orders \
+              a page, each the sandbox's order with industry info, `book_id` unique per page), \
+              from `whole serve-orders`",
+    },
+    Listing {
+        server: "serve-records",
+        client: "records",
+        flag: "--records",
+        key: "records",
+        what: "`certificate_verify_record_query_stream` (cursor of the last record)",
+        item: "record",
+        how: "`whole records`: every record of the verification history through the generated \
+              cursor stream `certificate_verify_record_query_stream` (one page in flight, 50 \
+              records a page, the spec's example record with a unique `verify_id` and `cursor`), \
+              from `whole serve-records`",
+    },
+];
+
 fn streaming(whole: &Path, opts: &Options, report: &mut Report) -> Result<(), String> {
-    eprintln!("bench: (e) streaming");
-    let (runs, orders) = if opts.quick {
+    for listing in &LISTINGS {
+        stream_listing(whole, opts, report, listing)?;
+    }
+    Ok(())
+}
+
+fn stream_listing(
+    whole: &Path,
+    opts: &Options,
+    report: &mut Report,
+    listing: &Listing,
+) -> Result<(), String> {
+    eprintln!("bench: (e) streaming, {}", listing.client);
+    let (runs, items) = if opts.quick {
         (2, 20_000)
     } else {
         (5, 100_000)
     };
-    let server = ServerProcess::start(whole, &["serve-orders", "--total", &orders.to_string()])?;
+    let server = ServerProcess::start(whole, &[listing.server, "--total", &items.to_string()])?;
     let mut growth = Vec::new();
-    let mut per_order = Vec::new();
+    let mut per_item = Vec::new();
     let mut before = Vec::new();
     let mut total = Vec::new();
     for run in 0..runs {
         eprintln!("bench: (e) run {}/{runs}", run + 1);
         let lines = json_lines(Command::new(whole).args([
-            "stream",
+            listing.client,
             "--url",
             &server.url,
-            "--orders",
-            &orders.to_string(),
+            listing.flag,
+            &items.to_string(),
         ]))?;
-        let l = lines.last().ok_or("`whole stream` printed nothing")?;
+        let l = lines
+            .last()
+            .ok_or(format!("`whole {}` printed nothing", listing.client))?;
         let rss_before = f64_of(l, "rss_before_kib") * 1024.0;
         let hwm_after = f64_of(l, "hwm_after_kib") * 1024.0;
         growth.push(hwm_after - rss_before);
         before.push(rss_before);
         total.push(f64_of(l, "seconds"));
-        per_order.push(f64_of(l, "seconds") * 1e9 / f64_of(l, "orders"));
+        per_item.push(f64_of(l, "seconds") * 1e9 / f64_of(l, listing.key));
     }
     drop(server);
     let (Some(g), Some(p), Some(b), Some(t)) = (
         Spread::of(&growth),
-        Spread::of(&per_order),
+        Spread::of(&per_item),
         Spread::of(&before),
         Spread::of(&total),
     ) else {
         return Err("(e) measured nothing".into());
     };
-    let pages = orders / 50;
+    let pages = items / 50;
     report.rows.push(Row {
         id: "e",
         what: format!(
-            "`orders_stream` over {} orders ({pages} pages): peak RSS growth; time per order",
-            count(orders as f64)
+            "{} over {} {}s ({pages} pages): peak RSS growth; time per {}",
+            listing.what,
+            count(items as f64),
+            listing.item,
+            listing.item
         ),
         value: format!(
-            "{} (max of runs); {} per order",
+            "{} (max of runs); {} per {}",
             mb(g.max),
-            time_ns(p.median)
+            time_ns(p.median),
+            listing.item
         ),
         baseline: format!("RSS before streaming {}", mb(b.median)),
         ratio: "—".into(),
@@ -1036,18 +1097,18 @@ fn streaming(whole: &Path, opts: &Options, report: &mut Report) -> Result<(), St
         "e",
         vec![
             format!(
-                "Each run is its own process (`whole stream`): a client, then `VmRSS` from \
-                 /proc/self/status before the stream is polled, then every order through \
-                 `orders_stream` (one page in flight, 50 orders a page, each the sandbox's order \
-                 with industry info, `book_id` unique per page), then `VmHWM` (the process's peak). \
-                 Growth = peak after − RSS before. The pages come from `whole serve-orders`, \
-                 another process on 127.0.0.1 (total {}).",
-                count(orders as f64)
+                "{}: each run is its own process ({}), another process on 127.0.0.1 serving {} \
+                 in all: `VmRSS` from /proc/self/status before the stream is polled, then every \
+                 item, then `VmHWM` (the process's peak). Growth = peak after − RSS before.",
+                listing.what,
+                listing.how,
+                count(items as f64)
             ),
             format!(
-                "Growth min/median/max {}; RSS before {}; time per order {}; whole stream {}.",
+                "Growth min/median/max {}; RSS before {}; time per {} {}; whole stream {}.",
                 g.show(mb),
                 b.show(mb),
+                listing.item,
                 p.show(time_ns),
                 t.show(secs)
             ),
