@@ -30,9 +30,15 @@ impl Sleeper for TokioSleeper {
 
 /// How failed calls are retried.
 ///
-/// All three endpoints are queries, so a call is retried when its error
+/// A call is retried when its error
 /// [`is_retryable`](crate::Error::is_retryable): the busy/system codes, HTTP 429
-/// and 5xx, connection failures, resets and per-attempt timeouts. Parameter,
+/// and 5xx, and transport failures by their [`TransportKind`](crate::TransportKind):
+/// a connection never made is retried always; a reset or per-attempt timeout
+/// after the request went out only when the operation is safe to repeat (a
+/// query, or a write sent with its idempotency key); TLS, builder and redirect
+/// failures never. A write sent without its key is retried only after
+/// failures that prove it was not carried out
+/// ([`not_carried_out`](crate::Error::not_carried_out)). Parameter,
 /// permission, authorization, quota and credential errors are never retried,
 /// and neither is a failed token fetch (it is shared by every caller waiting
 /// for it).
@@ -252,9 +258,11 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    /// Classified by [`Error::is_retryable`]; when the operation is not
-    /// `safe` to repeat, only failures that prove the request was not carried
-    /// out (a rejection code, a connection never made, 429) are retried.
+    /// Classified by [`Error::is_retryable`] (for transport failures, by
+    /// their [`TransportKind`](crate::TransportKind)); when the operation is
+    /// not `safe` to repeat, only failures that prove the request was not
+    /// carried out (a rejection code, a connection never made, 429) are
+    /// retried.
     pub(crate) fn classify(error: Error, safe: bool) -> Self {
         let retryable = if safe {
             error.is_retryable()
