@@ -207,12 +207,15 @@ impl RetryConfig {
         self.max_attempts
     }
 
-    /// The delay before the next attempt after `error`, from the exponential
-    /// `base` (before jitter).
     /// Waits before retry `n` (from 1) after `error`: the fixed schedule, or
     /// full jitter over `min_delay × 2^(n-1)` capped at `max_delay`.
     pub(crate) async fn wait_before_retry(&self, n: u32, error: &Error) {
-        let delay = match self.delay_before_retry(n as usize) {
+        self.sleeper.sleep(self.delay_after(n, error)).await;
+    }
+
+    /// The delay [`wait_before_retry`](Self::wait_before_retry) waits.
+    fn delay_after(&self, n: u32, error: &Error) -> Duration {
+        match self.delay_before_retry(n as usize) {
             Some(fixed) => at_least_retry_after(error, fixed),
             None => {
                 let exp = 2f64.powi(
@@ -220,24 +223,29 @@ impl RetryConfig {
                         .unwrap_or(i32::MAX)
                         .min(30),
                 );
-                let base = self.min_delay.mul_f64(exp).min(self.max_delay);
+                let base = saturating_mul(self.min_delay, exp).min(self.max_delay);
                 let mut rng = match self.jitter_seed {
                     Some(seed) => fastrand::Rng::with_seed(seed.wrapping_add(u64::from(n))),
                     None => fastrand::Rng::new(),
                 };
                 self.delay(error, base, &mut rng)
             }
-        };
-        self.sleeper.sleep(delay).await;
+        }
     }
 
     fn delay(&self, error: &Error, base: Duration, rng: &mut fastrand::Rng) -> Duration {
-        let mut delay = base.mul_f64(rng.f64());
+        let mut delay = saturating_mul(base, rng.f64());
         if error.code() == Some(ErrorCode::TooFrequent) {
             delay = delay.saturating_add(self.too_frequent_delay);
         }
         at_least_retry_after(error, delay)
     }
+}
+
+/// `d × factor`, `Duration::MAX` when that does not fit (`Duration::mul_f64`
+/// panics there: a configured delay of `Duration::MAX` is a valid input).
+fn saturating_mul(d: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// `delay`, or longer when the error carries a `Retry-After`.
@@ -362,3 +370,4 @@ where
         .await
         .map_err(|f| f.error)
 }
+
