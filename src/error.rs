@@ -136,7 +136,9 @@ pub enum Error {
         logid: Option<String>,
     },
     /// The request could not be sent or the answer could not be read
-    /// (connection refused or reset, timeout, body cut short).
+    /// (connection refused or reset, TLS handshake failed, timeout, body cut
+    /// short). [`Error::transport_kind`] tells which, and so whether it is
+    /// retried.
     #[error("{operation}: transport error{}: {source}", attempts_suffix(*attempts))]
     #[non_exhaustive]
     Transport {
@@ -204,6 +206,132 @@ pub enum Error {
         /// How long until the limiter would admit the call.
         retry_after: std::time::Duration,
     },
+}
+
+/// What kind of [`Error::Transport`] a failure is, which decides whether it is
+/// retried (as the AWS SDKs' standard retry mode does): a connection that was
+/// never made is retried always, a timeout or a reset after the request went
+/// out only for an operation that is safe to repeat, and a TLS, builder or
+/// redirect failure never (a retry would fail the same way).
+///
+/// ```
+/// use douyin_goodlife::TransportKind;
+///
+/// assert!(TransportKind::Connect.is_retryable() && TransportKind::Connect.not_carried_out());
+/// assert!(TransportKind::Reset.is_retryable() && !TransportKind::Reset.not_carried_out());
+/// assert!(!TransportKind::Tls.is_retryable() && TransportKind::Tls.not_carried_out());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection was made: refused, unreachable, DNS, connect timeout.
+    /// Nothing was sent; always retried.
+    Connect,
+    /// The TLS handshake failed (a certificate refused, a server that does not
+    /// speak TLS, a corrupt record). Nothing was sent; never retried.
+    Tls,
+    /// The attempt's timeout passed after the connection was made: the
+    /// request may have been carried out. Retried only when safe to repeat.
+    Timeout,
+    /// The connection was reset or closed, or the answer's body cut short,
+    /// after the request went out: it may have been carried out. Retried only
+    /// when safe to repeat.
+    Reset,
+    /// reqwest refused to build or send the request (e.g. a scheme that an
+    /// `https_only` HTTP client refuses). Nothing was sent; never retried.
+    Builder,
+    /// A redirect policy failed (only an HTTP client given with
+    /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)
+    /// follows redirects; the SDK's own follows none). Never retried.
+    Redirect,
+    /// Anything else reqwest reports. Retried only when safe to repeat.
+    Other,
+}
+
+impl TransportKind {
+    /// The kind of a reqwest error.
+    pub(crate) fn of(e: &reqwest::Error) -> Self {
+        if e.is_builder() {
+            TransportKind::Builder
+        } else if e.is_redirect() {
+            TransportKind::Redirect
+        } else if handshake_failed(e) {
+            TransportKind::Tls
+        } else if e.is_connect() {
+            TransportKind::Connect
+        } else if e.is_timeout() {
+            TransportKind::Timeout
+        } else if e.is_request() || e.is_body() {
+            TransportKind::Reset
+        } else {
+            TransportKind::Other
+        }
+    }
+
+    /// Whether a retry may help: not for TLS, builder and redirect failures.
+    pub fn is_retryable(self) -> bool {
+        !matches!(
+            self,
+            TransportKind::Tls | TransportKind::Builder | TransportKind::Redirect
+        )
+    }
+
+    /// Whether it proves that nothing reached the server: no connection, a
+    /// failed handshake, or a request never built.
+    pub fn not_carried_out(self) -> bool {
+        matches!(
+            self,
+            TransportKind::Connect | TransportKind::Tls | TransportKind::Builder
+        )
+    }
+}
+
+/// Whether the TLS layer failed `e`: a `rustls::Error` in its source chain, or
+/// an `io::Error` of kind `InvalidData` in a connect error (what the TLS
+/// streams turn rustls's errors into: a refused certificate, a server that
+/// answers the handshake with something else than TLS, a bad record).
+///
+/// reqwest reports these as connect errors (the handshake runs inside its
+/// connector), so they must be told apart before [`reqwest::Error::is_connect`].
+fn handshake_failed(e: &reqwest::Error) -> bool {
+    use std::error::Error as _;
+    let connect = e.is_connect();
+    let mut next = e.source();
+    // Bounded: a chain is a handful of links; a cyclic one must not hang.
+    for _ in 0..32 {
+        let Some(err) = next else { return false };
+        if is_rustls_error(err) {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.get_ref().is_some_and(|inner| is_rustls_error(inner)) {
+                return true;
+            }
+            if connect && io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            // `io::Error::source` skips the error it wraps: step into it.
+            next = match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            };
+            continue;
+        }
+        next = err.source();
+    }
+    false
+}
+
+#[cfg(feature = "rustls-ring")]
+fn is_rustls_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.is::<rustls::Error>()
+}
+
+#[cfg(not(feature = "rustls-ring"))]
+fn is_rustls_error(_: &(dyn std::error::Error + 'static)) -> bool {
+    // Without a direct rustls dependency the type cannot be named; the
+    // `InvalidData` rule still catches the handshake's failures.
+    false
 }
 
 /// What a [`TokenStore`](crate::TokenStore) failure says: a message (never a
@@ -342,28 +470,39 @@ impl Error {
     }
 
     /// Whether the failure is transient: a retryable code, HTTP 429, 500,
-    /// 502, 503 or 504, or a transport failure. (501, 505 and other statuses
-    /// will not change on a retry.)
+    /// 502, 503 or 504, or a transport failure other than TLS, builder and
+    /// redirect ones (see [`TransportKind::is_retryable`]). (501, 505 and
+    /// other statuses will not change on a retry.)
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { code, .. } => code.is_retryable(),
             Error::Http { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
-            Error::Transport { .. } => true,
+            Error::Transport { source, .. } => TransportKind::of(source).is_retryable(),
             _ => false,
         }
     }
 
     /// Whether the failure proves the request was not carried out: a
-    /// rejection code, HTTP 429, a connection that was never made, or the
+    /// rejection code, HTTP 429, a connection that was never made (or whose
+    /// TLS handshake failed, or a request reqwest would not build), or the
     /// client-side rate limit (nothing was sent). Only
     /// such failures are retried for a write sent without its idempotency key.
     pub fn not_carried_out(&self) -> bool {
         match self {
             Error::Api { .. } => true,
             Error::Http { status, .. } => *status == 429,
-            Error::Transport { source, .. } => source.is_connect(),
+            Error::Transport { source, .. } => TransportKind::of(source).not_carried_out(),
             Error::RateLimited { .. } => true,
             _ => false,
+        }
+    }
+
+    /// What kind of transport failure an [`Error::Transport`] is (`None` for
+    /// the other variants).
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Error::Transport { source, .. } => Some(TransportKind::of(source)),
+            _ => None,
         }
     }
 

@@ -104,7 +104,7 @@ pub use enums::{
     BizType, GrouponType, LicenseType, MaritalStatus, OrderStatus, PageDimension, Sex,
     TimesCardType, VoucherType,
 };
-pub use error::{BODY_CAP, CodeSource, Error, TokenStoreError};
+pub use error::{BODY_CAP, CodeSource, Error, TokenStoreError, TransportKind};
 pub use pagination::{
     CertificateStream, ListStream, OrderStream, Page, PageStream, PaginationStop,
 };

@@ -30,9 +30,15 @@ impl Sleeper for TokioSleeper {
 
 /// How failed calls are retried.
 ///
-/// All three endpoints are queries, so a call is retried when its error
+/// A call is retried when its error
 /// [`is_retryable`](crate::Error::is_retryable): the busy/system codes, HTTP 429
-/// and 5xx, connection failures, resets and per-attempt timeouts. Parameter,
+/// and 5xx, and transport failures by their [`TransportKind`](crate::TransportKind):
+/// a connection never made is retried always; a reset or per-attempt timeout
+/// after the request went out only when the operation is safe to repeat (a
+/// query, or a write sent with its idempotency key); TLS, builder and redirect
+/// failures never. A write sent without its key is retried only after
+/// failures that prove it was not carried out
+/// ([`not_carried_out`](crate::Error::not_carried_out)). Parameter,
 /// permission, authorization, quota and credential errors are never retried,
 /// and neither is a failed token fetch (it is shared by every caller waiting
 /// for it).
@@ -201,12 +207,15 @@ impl RetryConfig {
         self.max_attempts
     }
 
-    /// The delay before the next attempt after `error`, from the exponential
-    /// `base` (before jitter).
     /// Waits before retry `n` (from 1) after `error`: the fixed schedule, or
     /// full jitter over `min_delay × 2^(n-1)` capped at `max_delay`.
     pub(crate) async fn wait_before_retry(&self, n: u32, error: &Error) {
-        let delay = match self.delay_before_retry(n as usize) {
+        self.sleeper.sleep(self.delay_after(n, error)).await;
+    }
+
+    /// The delay [`wait_before_retry`](Self::wait_before_retry) waits.
+    fn delay_after(&self, n: u32, error: &Error) -> Duration {
+        match self.delay_before_retry(n as usize) {
             Some(fixed) => at_least_retry_after(error, fixed),
             None => {
                 let exp = 2f64.powi(
@@ -214,24 +223,29 @@ impl RetryConfig {
                         .unwrap_or(i32::MAX)
                         .min(30),
                 );
-                let base = self.min_delay.mul_f64(exp).min(self.max_delay);
+                let base = saturating_mul(self.min_delay, exp).min(self.max_delay);
                 let mut rng = match self.jitter_seed {
                     Some(seed) => fastrand::Rng::with_seed(seed.wrapping_add(u64::from(n))),
                     None => fastrand::Rng::new(),
                 };
                 self.delay(error, base, &mut rng)
             }
-        };
-        self.sleeper.sleep(delay).await;
+        }
     }
 
     fn delay(&self, error: &Error, base: Duration, rng: &mut fastrand::Rng) -> Duration {
-        let mut delay = base.mul_f64(rng.f64());
+        let mut delay = saturating_mul(base, rng.f64());
         if error.code() == Some(ErrorCode::TooFrequent) {
             delay = delay.saturating_add(self.too_frequent_delay);
         }
         at_least_retry_after(error, delay)
     }
+}
+
+/// `d × factor`, `Duration::MAX` when that does not fit (`Duration::mul_f64`
+/// panics there: a configured delay of `Duration::MAX` is a valid input).
+fn saturating_mul(d: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(d.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 /// `delay`, or longer when the error carries a `Retry-After`.
@@ -252,9 +266,11 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
-    /// Classified by [`Error::is_retryable`]; when the operation is not
-    /// `safe` to repeat, only failures that prove the request was not carried
-    /// out (a rejection code, a connection never made, 429) are retried.
+    /// Classified by [`Error::is_retryable`] (for transport failures, by
+    /// their [`TransportKind`](crate::TransportKind)); when the operation is
+    /// not `safe` to repeat, only failures that prove the request was not
+    /// carried out (a rejection code, a connection never made, 429) are
+    /// retried.
     pub(crate) fn classify(error: Error, safe: bool) -> Self {
         let retryable = if safe {
             error.is_retryable()
@@ -353,4 +369,157 @@ where
         })
         .await
         .map_err(|f| f.error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{MAX_RETRY_AFTER_SECS, parse_retry_after};
+    use proptest::prelude::*;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    fn http(retry_after: Option<u64>) -> Error {
+        Error::Http {
+            operation: "query_reservation_orders",
+            status: 503,
+            body: String::new(),
+            logid: None,
+            retry_after,
+            attempts: 1,
+        }
+    }
+
+    fn too_frequent() -> Error {
+        Error::Api {
+            operation: "query_reservation_orders",
+            code: ErrorCode::TooFrequent,
+            sub_code: None,
+            description: String::new(),
+            sub_description: None,
+            logid: None,
+            source_field: crate::error::CodeSource::Extra,
+            attempts: 1,
+        }
+    }
+
+    /// Any duration, the extremes weighted in.
+    fn duration() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            Just(Duration::from_secs(u64::MAX)),
+            (0u64..10_000).prop_map(Duration::from_millis),
+            (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n)),
+        ]
+    }
+
+    /// A `now` from the epoch to year 9999 (what an HTTP-date can say).
+    fn now() -> impl Strategy<Value = SystemTime> {
+        (0u64..253_402_300_799).prop_map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// delay-seconds of any size: the value, capped at an hour.
+        #[test]
+        fn retry_after_seconds_of_any_size_are_capped(secs in any::<u64>(), pad in 0usize..3, now in now()) {
+            let text = format!("{}{secs}{}", " ".repeat(pad), " ".repeat(pad));
+            prop_assert_eq!(parse_retry_after(&text, now), Some(secs.min(MAX_RETRY_AFTER_SECS)));
+        }
+
+        /// Digits beyond u64 are "a very long time"; a sign, a fraction or an
+        /// exponent is no delay-seconds at all.
+        #[test]
+        fn retry_after_beyond_u64_signed_or_fractional(digits in "[1-9][0-9]{20,40}", n in any::<i64>(), now in now()) {
+            prop_assert_eq!(parse_retry_after(&digits, now), Some(MAX_RETRY_AFTER_SECS));
+            let signed = format!("{n:+}");
+            prop_assert_eq!(parse_retry_after(&signed, now), None);
+            prop_assert_eq!(parse_retry_after(&format!("{}.5", n.unsigned_abs()), now), None);
+            prop_assert_eq!(parse_retry_after(&format!("{}e3", n.unsigned_abs()), now), None);
+        }
+
+        /// HTTP-dates far in the past are 0, in the future the seconds until
+        /// them, capped; whatever the distance.
+        #[test]
+        fn retry_after_dates_past_and_future(at in now(), now in now()) {
+            let text = httpdate::fmt_http_date(at);
+            let expect = at.duration_since(now).map_or(0, |d| d.as_secs()).min(MAX_RETRY_AFTER_SECS);
+            prop_assert_eq!(parse_retry_after(&text, now), Some(expect));
+        }
+
+        /// Garbage never panics, and whatever parses is capped.
+        #[test]
+        fn retry_after_garbage(text in any::<String>(), now in now()) {
+            if let Some(secs) = parse_retry_after(&text, now) {
+                prop_assert!(secs <= MAX_RETRY_AFTER_SECS);
+            }
+        }
+
+        /// Any configured delays and any retry number: no panic; the wait is
+        /// within `max(base cap, Retry-After)` (+ the 2119003 extra).
+        #[test]
+        fn delays_of_any_configuration(
+            min in duration(),
+            max in duration(),
+            extra in duration(),
+            n in any::<u32>(),
+            seed in any::<u64>(),
+            retry_after in proptest::option::of(0u64..=MAX_RETRY_AFTER_SECS),
+        ) {
+            let config = RetryConfig::default()
+                .max_attempts(u32::MAX)
+                .min_delay(min)
+                .max_delay(max)
+                .too_frequent_delay(extra)
+                .jitter_seed(seed);
+            let after = Duration::from_secs(retry_after.unwrap_or(0));
+            let d = config.delay_after(n, &http(retry_after));
+            prop_assert!(d <= max.max(after), "{d:?} > {max:?} / {after:?}");
+            prop_assert!(d >= after);
+            let d = config.delay_after(n, &too_frequent());
+            prop_assert!(d <= max.saturating_add(extra));
+            let fixed = config.fixed_delays([min, max]);
+            let d = fixed.delay_after(n, &http(retry_after));
+            prop_assert!(d == min.max(after) || d == max.max(after) || n == 0);
+        }
+    }
+
+    /// backon's iterator with the extremes: the run ends, nothing panics.
+    #[tokio::test]
+    async fn extreme_backoff_configurations_run() {
+        #[derive(Debug)]
+        struct Instant0;
+        impl Sleeper for Instant0 {
+            fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
+                Box::pin(async {})
+            }
+        }
+        for (min, max) in [
+            (Duration::MAX, Duration::MAX),
+            (Duration::ZERO, Duration::MAX),
+            (Duration::MAX, Duration::ZERO),
+            (Duration::ZERO, Duration::ZERO),
+        ] {
+            let config = RetryConfig::default()
+                .max_attempts(5)
+                .min_delay(min)
+                .max_delay(max)
+                .too_frequent_delay(Duration::MAX)
+                .sleeper(Arc::new(Instant0));
+            let mut tries = 0;
+            let result: Result<(), Error> =
+                run(&config, tokio::time::Instant::now(), Duration::MAX, || {
+                    tries += 1;
+                    async { Err(Failure::classify(too_frequent(), true)) }
+                })
+                .await;
+            assert!(result.is_err());
+            assert!((1..=5).contains(&tries), "{min:?} {max:?}: {tries}");
+        }
+    }
 }

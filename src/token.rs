@@ -303,13 +303,20 @@ impl RefreshPolicy {
 
     /// The refresh margin for a token of the given lifetime.
     pub fn margin(&self, lifetime: Duration) -> Duration {
-        self.max_margin.min(lifetime.mul_f64(self.fraction))
+        // `mul_f64` panics past `Duration::MAX`; a lifetime near it is possible
+        // for a token built with `AccessToken::new`.
+        let share =
+            Duration::try_from_secs_f64(lifetime.as_secs_f64() * self.fraction).unwrap_or(lifetime);
+        self.max_margin.min(share).min(lifetime)
     }
 
     /// Whether `token` can be used at `now` without refreshing it first.
     pub fn is_fresh(&self, token: &AccessToken, now: SystemTime) -> bool {
         match (token.expires_at, token.lifetime()) {
-            (Some(expires_at), Some(lifetime)) => now + self.margin(lifetime) < expires_at,
+            // Beyond what a `SystemTime` holds is past any expiry.
+            (Some(expires_at), Some(lifetime)) => now
+                .checked_add(self.margin(lifetime))
+                .is_some_and(|due| due < expires_at),
             _ => true,
         }
     }
@@ -422,9 +429,11 @@ impl TokenProvider {
                 if shared.policy.is_fresh(token, now) {
                     return Ok(token.clone());
                 }
-                let recently_failed = state
-                    .failed_at
-                    .is_some_and(|at| now < at + shared.policy.retry_after_failure);
+                // A pause too long for a `SystemTime` lasts for ever.
+                let recently_failed = state.failed_at.is_some_and(|at| {
+                    at.checked_add(shared.policy.retry_after_failure)
+                        .is_none_or(|until| now < until)
+                });
                 if recently_failed && token.is_valid_at(now) {
                     return Ok(token.clone());
                 }
@@ -556,7 +565,8 @@ impl ProviderShared {
     async fn lead(&self, fetch: FetchFuture) -> Result<AccessToken, Error> {
         let key = self.credentials.client_key();
         let policy = &self.policy;
-        let give_up = tokio::time::Instant::now() + policy.lock_wait;
+        // A wait too long for an `Instant` is a wait without end.
+        let give_up = tokio::time::Instant::now().checked_add(policy.lock_wait);
         let lock = loop {
             match self.fresh_from_store().await {
                 Ok(Some(token)) => return Ok(token),
@@ -571,7 +581,7 @@ impl ProviderShared {
                 Ok(None) => {}
                 Err(e) => return self.fetch_without_store(fetch, "lock", &e).await,
             }
-            if tokio::time::Instant::now() >= give_up {
+            if give_up.is_some_and(|at| tokio::time::Instant::now() >= at) {
                 return Err(Error::TokenStore(TokenStoreError::new(format!(
                     "waited {:?} for another process to fetch the client token",
                     policy.lock_wait
@@ -659,7 +669,9 @@ impl ProviderShared {
         let token = AccessToken {
             secret: fetched.secret,
             issued_at,
-            expires_at: Some(issued_at + fetched.expires_in),
+            // A clock so far out that the expiry does not fit: unknown expiry
+            // (the server's rejection then refreshes it).
+            expires_at: issued_at.checked_add(fetched.expires_in),
         };
         tracing::debug!(
             target: "douyin_goodlife::token",

@@ -170,7 +170,12 @@ impl TokenStore for MemoryTokenStore {
             Some((_, until)) if *until > now => None,
             _ => {
                 let lock = StoreLock::random();
-                e.lock = Some((lock.clone(), now + ttl));
+                // A TTL too long for an `Instant`: a century is as good.
+                let until = now
+                    .checked_add(ttl)
+                    .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+                    .unwrap_or(now);
+                e.lock = Some((lock.clone(), until));
                 Some(lock)
             }
         });
