@@ -534,9 +534,10 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     let mut structs = String::new();
     let mut envelopes = String::new();
     let mut methods = String::new();
-    let mut dispatch = String::new();
-    let mut stream_dispatch = String::new();
-    let mut decode_dispatch = String::new();
+    let mut dynamic = String::new();
+    let mut calls = String::new();
+    let mut decodes = String::new();
+    let mut streams = String::new();
     let mut seen_envelopes: Vec<String> = Vec::new();
     let mut ids = Vec::new();
 
@@ -920,15 +921,17 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                     String::new()
                 }
             );
-            let _ = writeln!(
-                dispatch,
-                "        Operation::{variant} => client.call_raw::<{req_ty}>(raw).await.and_then(crate::operation::data_value),"
-            );
-            let _ = writeln!(
-                decode_dispatch,
-                "        Operation::{variant} => crate::operation::decode_answer::<{response_ty}>({}, body, None).and_then(crate::operation::data_value),",
+            // The dynamic entry points (`call_json`, `decode::answer`, `stream_json`):
+            // one small function per operation behind a table, not one `match` of
+            // every operation, so that no function (and no future) grows with the
+            // spec and the compile time of each operation is its own.
+            let _ = write!(
+                dynamic,
+                "fn call_{id}(client: &crate::Client, raw: crate::operation::RawRequest) -> DynCall<'_> {{\n    Box::pin(async move {{ client.call_raw::<requests::{req_ty}>(raw).await.and_then(crate::operation::data_value) }})\n}}\n\nfn decode_{id}(body: &[u8]) -> DynAnswer {{\n    crate::operation::decode_answer::<{response_ty}>({}, body, None).and_then(crate::operation::data_value)\n}}\n\n",
                 lit(&id)
             );
+            let _ = write!(calls, "call_{id}, ");
+            let _ = write!(decodes, "decode_{id}, ");
             if let Some(pg) = &pagination {
                 let items_field = op["x-douyin-pagination"]["items"]
                     .as_str()
@@ -977,10 +980,13 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
                     structs,
                     "impl crate::pagination::Paged for {req_ty} {{\n    type Item = {item_ty};\n    fn items(data: {data_ty}) -> Vec<{item_ty}> {{\n        {take}\n    }}\n    #[allow(unused_variables)]\n    fn total(data: &{data_ty}) -> Option<i64> {{\n        {total}\n    }}\n    #[allow(unused_variables)]\n    fn next_cursor(data: &{data_ty}) -> Option<serde_json::Value> {{\n        {next}\n    }}\n    #[allow(unused_variables)]\n    fn has_more(data: &{data_ty}) -> Option<bool> {{\n        {more}\n    }}\n}}\n\n"
                 );
-                let _ = writeln!(
-                    stream_dispatch,
-                    "        Operation::{variant} => crate::pagination::json_stream::<{req_ty}>(client, raw),"
+                let _ = write!(
+                    dynamic,
+                    "fn stream_{id}(client: crate::Client, raw: crate::operation::RawRequest) -> crate::pagination::JsonStream {{\n    crate::pagination::json_stream::<requests::{req_ty}>(client, raw)\n}}\n\n"
                 );
+                let _ = write!(streams, "Some(stream_{id}), ");
+            } else {
+                streams.push_str("None, ");
             }
             let _ = index;
         }
@@ -1025,17 +1031,14 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     s.push_str("    #![allow(unused_imports)]\n");
     s.push_str(&methods);
     s.push_str("}\n\n");
+    s.push_str("type DynCall<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<crate::Response<serde_json::Value>, crate::Error>> + Send + 'a>>;\ntype DynAnswer = Result<crate::Response<serde_json::Value>, crate::Error>;\n\n");
+    s.push_str(&dynamic);
     let _ = write!(
         s,
-        "pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    use requests::*;\n    match operation {{\n{dispatch}    }}\n}}\n\n"
+        "static CALLS: [for<'a> fn(&'a crate::Client, crate::operation::RawRequest) -> DynCall<'a>; {n}] = [{calls}];\nstatic DECODES: [fn(&[u8]) -> DynAnswer; {n}] = [{decodes}];\nstatic STREAMS: [Option<fn(crate::Client, crate::operation::RawRequest) -> crate::pagination::JsonStream>; {n}] = [{streams}];\n\n"
     );
-    let _ = write!(
-        s,
-        "pub(crate) fn decode_dynamic(operation: Operation, body: &[u8]) -> Result<crate::Response<serde_json::Value>, crate::Error> {{\n    match operation {{\n{decode_dispatch}    }}\n}}\n\n"
-    );
-    let _ = write!(
-        s,
-        "#[allow(unused_variables, unused_imports, unreachable_code)]\npub(crate) fn stream_dynamic(client: crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Option<crate::pagination::JsonStream> {{\n    use requests::*;\n    #[allow(unreachable_patterns)]\n    Some(match operation {{\n{stream_dispatch}        _ => return None,\n    }})\n}}\n"
-    );
+    s.push_str("pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> DynAnswer {\n    CALLS[operation as usize](client, raw).await\n}\n\n");
+    s.push_str("pub(crate) fn decode_dynamic(operation: Operation, body: &[u8]) -> DynAnswer {\n    DECODES[operation as usize](body)\n}\n\n");
+    s.push_str("pub(crate) fn stream_dynamic(client: crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Option<crate::pagination::JsonStream> {\n    STREAMS[operation as usize].map(|stream| stream(client, raw))\n}\n");
     Ok(s)
 }

@@ -24,7 +24,12 @@ const MAX_REPAIRS: usize = 256;
 pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
     let mut value: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..MAX_REPAIRS {
-        let error = match serde_path_to_error::deserialize::<_, T>(&value) {
+        // From bytes through the deserializer `envelope::decode_path` uses, not
+        // from the `Value`: the answer types' `Deserialize` is then compiled for
+        // two deserializers (this one and the fast path's), not three.
+        let bytes = serde_json::to_vec(&value).ok()?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
             Ok(decoded) => return Some(decoded),
             Err(e) => e,
         };

@@ -17,7 +17,10 @@
 //!    numbers), and `whole records` against `whole serve-records` (the
 //!    verification history's cursor stream);
 //! 6. (f): `cargo build --release --lib` in an empty target directory, then
-//!    rebuilds after touching `openapi/goodlife.yaml`.
+//!    rebuilds after touching `openapi/goodlife.yaml`;
+//! 7. (g): the release build of a copy of the crate with synthetic specs of
+//!    up to 100 operations, per added operation (`bench/growth.rs`);
+//! 8. (h): the dev rebuild after touching the spec (`bench/growth.rs`).
 //!
 //! Nothing in the report is typed by hand: every number comes from this run.
 
@@ -29,17 +32,18 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::Value;
 
+mod growth;
 mod node;
 mod profile;
 
 const USAGE: &str = "\
 cargo xtask bench [--quick] [--only LETTERS] [--out FILE] [--build-dir DIR]
 
-  Runs the benchmarks (a)-(f) and writes BENCHMARKS.md (the full run).
+  Runs the benchmarks (a)-(h) and writes BENCHMARKS.md (the full run).
   --quick          fewer and shorter runs, for trying things; writes target/bench/BENCHMARKS.quick.md
-  --only abcdef    only these figures (implies not writing BENCHMARKS.md unless --out is given)
+  --only abcdefgh  only these figures (implies not writing BENCHMARKS.md unless --out is given)
   --out FILE       where to write the report
-  --build-dir DIR  the empty target directory of (f) (default /tmp/bench-build-target; it is deleted first)
+  --build-dir DIR  the empty target directory of (f), then (g)'s (default /tmp/bench-build-target; it is deleted first)
 ";
 
 /// Options of one run.
@@ -79,7 +83,7 @@ impl Options {
         });
         Ok(Options {
             quick,
-            only: only.unwrap_or_else(|| "abcdef".into()),
+            only: only.unwrap_or_else(|| "abcdefgh".into()),
             out,
             build_dir,
         })
@@ -297,6 +301,15 @@ fn run_all(root: &Path, opts: &Options) -> Result<(), String> {
     }
     if opts.wants('f') {
         build_cost(root, opts, &mut report)?;
+    }
+    if opts.wants('g') {
+        // In (f)'s target directory when (f) ran: its dependencies are built.
+        let grown = growth::growth(root, &opts.build_dir, opts, &mut report);
+        let _ = std::fs::remove_dir_all(&opts.build_dir);
+        grown?;
+    }
+    if opts.wants('h') {
+        growth::edit_loop(root, opts, &mut report)?;
     }
 
     let load_end = load_average();
@@ -1322,7 +1335,9 @@ fn build_cost(root: &Path, opts: &Options, report: &mut Report) -> Result<(), St
         rebuilds.push(s);
         rebuilt = n;
     }
-    let _ = std::fs::remove_dir_all(&opts.build_dir);
+    if !opts.wants('g') {
+        let _ = std::fs::remove_dir_all(&opts.build_dir);
+    }
     // The floor, built the same way in the same run: what any typed Douyin
     // client needs without code generation.
     let floor_dir = opts.build_dir.with_extension("floor");

@@ -25,7 +25,7 @@ cargo xtask <command>
   lint [--spec FILE]                 the spec's own rules (operation metadata, types, formats, examples)
   new-operation                      prove a spec-only operation works: merge tests/fixtures/new_operation
                                      into a copy of the crate and run its test there (no Rust change)
-  bench [--quick] [--only abcdef]    run the benchmarks and write BENCHMARKS.md (`cargo xtask bench --help`)
+  bench [--quick] [--only abcdefgh]  run the benchmarks and write BENCHMARKS.md (`cargo xtask bench --help`)
 ";
 
 fn main() -> ExitCode {
