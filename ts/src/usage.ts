@@ -146,6 +146,15 @@ export async function certificateQuery(token: string, encryptedCode: string): Pr
   return data?.data;
 }
 
+/** GET /goodlife/v1/fulfilment/certificate/verify_record/query/ (first page of the history) */
+export async function verifyRecords(token: string): Promise<unknown> {
+  const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
+  const { data } = await api.GET("/goodlife/v1/fulfilment/certificate/verify_record/query/", {
+    params: { query: { account_id: "7136075595087087628", cursor: "0", size: 20 } },
+  });
+  return data?.data?.records;
+}
+
 /** GET /goodlife/v1/trade/order/query/ */
 export async function tradeOrders(token: string): Promise<unknown> {
   const api = createClient<paths>({ baseUrl: SANDBOX, headers: headers(token) });
@@ -200,5 +209,6 @@ export const operations = {
   "/goodlife/v1/fulfilment/certificate/cancel/": { post: certificateCancel },
   "/goodlife/v1/fulfilment/certificate/get/": { get: certificateGet },
   "/goodlife/v1/fulfilment/certificate/query/": { get: certificateQuery },
+  "/goodlife/v1/fulfilment/certificate/verify_record/query/": { get: verifyRecords },
   "/goodlife/v1/trade/order/query/": { get: tradeOrders },
 } satisfies SpecOperations;
