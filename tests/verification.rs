@@ -38,7 +38,14 @@ fn no_wait() -> RetryConfig {
 
 /// Prepares the first scannable code: (verify_token, encrypted codes).
 async fn prepare(server: &MockServer, client: &Client) -> (String, Vec<String>) {
-    let code = server.scannable_codes().remove(0);
+    prepare_code(client, server.scannable_codes().remove(0)).await
+}
+
+/// Prepares one scannable code: (verify_token, encrypted codes).
+async fn prepare_code(
+    client: &Client,
+    code: douyin_goodlife::mock::ScannableCode,
+) -> (String, Vec<String>) {
     let prepared = client
         .certificate_prepare(
             CertificatePrepareRequest::new().with_encrypted_data(code.encrypted_data),
@@ -360,22 +367,9 @@ async fn the_verify_history_streams_every_verification_by_the_last_records_curso
     let client = client(&server, no_wait());
     let mut verified = Vec::new();
     for code in server.scannable_codes().into_iter().take(2) {
-        let prepared = client
-            .certificate_prepare(
-                CertificatePrepareRequest::new().with_encrypted_data(code.encrypted_data),
-            )
-            .await
-            .unwrap();
-        let data = serde_json::to_value(prepared.data()).unwrap();
-        let codes: Vec<String> = data["certificates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["encrypted_code"].as_str().unwrap().to_string())
-            .collect();
-        let token = data["verify_token"].as_str().unwrap();
+        let (token, codes) = prepare_code(&client, code).await;
         let answer = client
-            .certificate_verify(verify_body(token, &codes))
+            .certificate_verify(verify_body(&token, &codes))
             .await
             .unwrap();
         for r in result_of(&answer).as_array().unwrap() {
