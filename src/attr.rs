@@ -72,19 +72,11 @@ impl IndustryInfo {
                 message: "attr_value is absent".into(),
             });
         };
-        let mut de = serde_json::Deserializer::from_str(text);
-        let value =
-            serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| AttrValueError {
-                attr_key: key.clone(),
-                path: crate::envelope::path_text(e.path()),
-                message: e.inner().to_string(),
-            })?;
-        de.end().map_err(|e| AttrValueError {
+        serde_json::from_str::<T>(text).map_err(|e| AttrValueError {
             attr_key: key,
-            path: ".".into(),
+            path: crate::json_path::render(&crate::json_path::of_error(text.as_bytes(), &e)),
             message: e.to_string(),
-        })?;
-        Ok(value)
+        })
     }
 
     /// `attr_value` as untyped JSON.

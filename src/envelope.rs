@@ -250,21 +250,18 @@ pub(crate) fn undecodable<T: DeserializeOwned>(
 
 /// The JSON path and message of the first decode failure of `body` as `T`.
 pub(crate) fn decode_path<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => (path_text(e.path()), e.inner().to_string()),
-        Ok(_) => match de.end() {
-            Err(e) => (".".into(), e.to_string()),
-            Ok(()) => (
-                ".".into(),
-                "the body does not match the documented type".into(),
-            ),
-        },
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => return (".".into(), format!("the body is not UTF-8: {e}")),
+    };
+    match serde_json::from_str::<T>(text) {
+        Err(e) => (
+            crate::json_path::render(&crate::json_path::of_error(body, &e)),
+            e.to_string(),
+        ),
+        Ok(_) => (
+            ".".into(),
+            "the body does not match the documented type".into(),
+        ),
     }
-}
-
-/// A decode path as text; `.` for the root (or a path of only empty keys).
-pub(crate) fn path_text(path: &serde_path_to_error::Path) -> String {
-    let text = path.to_string();
-    if text.is_empty() { ".".into() } else { text }
 }

@@ -17,6 +17,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::json_path::{self, Step};
+
 /// How many values one answer may have repaired.
 const MAX_REPAIRS: usize = 256;
 
@@ -24,37 +26,20 @@ const MAX_REPAIRS: usize = 256;
 pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
     let mut value: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..MAX_REPAIRS {
-        // From bytes through the deserializer `envelope::decode_path` uses, not
-        // from the `Value`: the answer types' `Deserialize` is then compiled for
-        // two deserializers (this one and the fast path's), not three.
-        let bytes = serde_json::to_vec(&value).ok()?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let error = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        // Decoded from text as the fast path decodes, so that the answer
+        // types' `Deserialize` is compiled for that one deserializer only;
+        // the failing value's path comes from the error's position.
+        let text = serde_json::to_string(&value).ok()?;
+        let error = match serde_json::from_str::<T>(&text) {
             Ok(decoded) => return Some(decoded),
             Err(e) => e,
         };
-        let message = error.inner().to_string();
-        let path: Vec<Step> = error.path().iter().filter_map(Step::from).collect();
-        if !fix(&mut value, &path, &message) {
+        let path = json_path::of_error(text.as_bytes(), &error);
+        if !fix(&mut value, &path, &error.to_string()) {
             return None;
         }
     }
     None
-}
-
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-impl Step {
-    fn from(segment: &serde_path_to_error::Segment) -> Option<Self> {
-        match segment {
-            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
-            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
-            _ => None,
-        }
-    }
 }
 
 /// Repairs the value at `path`; `false` when nothing could be done.

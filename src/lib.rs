@@ -40,6 +40,7 @@ pub mod decode;
 pub mod enums;
 mod envelope;
 mod error;
+mod json_path;
 mod lenient;
 #[cfg(feature = "mock")]
 pub mod mock;
