@@ -502,27 +502,19 @@ impl Client {
         self.get_food_order_spu_detail(query).await
     }
 
-    /// The HTTP client calls go through.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
     /// Runs one operation: within the overall deadline, retried per the
     /// [`RetryConfig`] (a transport failure or 5xx after sending only when the
     /// operation is safe to repeat), replayed once with a new token when the
     /// server rejects the one used; all in one `douyin_goodlife.call` span.
-    /// `send(token, retry)` makes one attempt; `retry` is true after a failed
-    /// attempt of this call.
-    pub(crate) async fn execute<D, F, Fut>(
+    /// Each attempt sends `encoded` and reads the answer with `decode`: this
+    /// loop is not generic, so it is compiled once for every operation.
+    pub(crate) async fn execute(
         &self,
         spec: &'static OperationSpec,
-        has_key: bool,
-        send: F,
-    ) -> Result<Response<D>, Error>
-    where
-        F: Fn(Option<SecretString>, bool) -> Fut,
-        Fut: Future<Output = Result<Response<D>, Error>>,
-    {
+        encoded: &crate::operation::Encoded,
+        decode: crate::operation::DecodeFn,
+    ) -> Result<Response<crate::operation::Decoded>, Error> {
+        let has_key = encoded.has_key;
         let operation = spec.id;
         let span = tracing::info_span!(
             "douyin_goodlife.call",
@@ -545,10 +537,10 @@ impl Client {
                 .checked_add(inner.deadline)
                 .or_else(|| started.checked_add(Duration::from_secs(u64::from(u32::MAX))))
                 .unwrap_or(started);
-            let (limit, send) = (inner.rate_limit.as_ref(), &send);
+            let (limit, http) = (inner.rate_limit.as_ref(), &inner.http);
             let send = move |token: Option<SecretString>, retry: bool| async move {
                 crate::rate_limit::admit(limit, spec, ends).await?;
-                send(token, retry).await
+                crate::operation::send(http, spec, encoded, token.as_ref(), retry, decode).await
             };
             let retried = retry::run(retry, started, inner.deadline, || {
                 self.try_once(safe, &send, &attempts, &replayed)
@@ -736,8 +728,19 @@ async fn fetch_token(
     let raw = RawRequest::new(Vec::new(), Some(crate::operation::body_value(&body)?));
     let result = match crate::operation::encode(&base, spec, &raw) {
         Ok(encoded) => {
-            crate::operation::send::<types::ClientTokenResponse>(&http, spec, &encoded, None, false)
-                .await
+            use crate::operation::{decode_erased, downcast, send};
+            send(
+                &http,
+                spec,
+                &encoded,
+                None,
+                false,
+                decode_erased::<types::ClientTokenResponse>,
+            )
+            .await
+            .and_then(|r| {
+                downcast::<<types::ClientTokenResponse as crate::envelope::Envelope>::Data>(spec, r)
+            })
         }
         Err(e) => Err(e),
     };

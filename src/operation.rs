@@ -254,37 +254,68 @@ fn url_segment(text: &str) -> String {
     out
 }
 
-/// One HTTP attempt: send, read the answer (capped), decode it as `T`, check
-/// the envelope and the per-item results. `retry` says whether an earlier
-/// attempt of this call failed (then "already done" item results count as
-/// success).
-pub(crate) async fn send<T>(
+/// An answer decoded as its operation's generated type, the type erased: the
+/// pipeline around the decode (retries, token, deadline, span, the HTTP
+/// exchange) is then compiled once for every operation, not once per
+/// operation; only [`decode_erased`] is.
+pub(crate) type Decoded = Box<dyn std::any::Any + Send>;
+
+/// Decodes one operation's HTTP 200 body (operation id, body, the logid
+/// header) and checks its envelope.
+pub(crate) type DecodeFn =
+    fn(&'static str, &[u8], Option<&str>) -> Result<Response<Decoded>, Error>;
+
+/// [`decode_answer`] as a [`DecodeFn`].
+pub(crate) fn decode_erased<T: Envelope<Data: Send + 'static>>(
+    operation: &'static str,
+    bytes: &[u8],
+    header_logid: Option<&str>,
+) -> Result<Response<Decoded>, Error> {
+    decode_answer::<T>(operation, bytes, header_logid).map(|r| r.map(|d| Box::new(d) as Decoded))
+}
+
+/// The typed data back from a [`Decoded`] answer.
+pub(crate) fn downcast<D: 'static>(
+    spec: &'static OperationSpec,
+    response: Response<Decoded>,
+) -> Result<Response<D>, Error> {
+    let (data, response) = response.split();
+    match data.downcast::<D>() {
+        Ok(data) => Ok(response.map(|()| *data)),
+        Err(_) => Err(Error::Config(format!(
+            "{}: the answer was decoded as another type",
+            spec.id
+        ))),
+    }
+}
+
+/// One HTTP attempt: send, read the answer (capped), decode it with `decode`,
+/// check the envelope and the per-item results. `retry` says whether an
+/// earlier attempt of this call failed (then "already done" item results
+/// count as success).
+pub(crate) async fn send(
     http: &reqwest::Client,
     spec: &'static OperationSpec,
     encoded: &Encoded,
     token: Option<&SecretString>,
     retry: bool,
-) -> Result<Response<T::Data>, Error>
-where
-    T: Envelope<Data: Serialize>,
-{
-    let result = send_inner::<T>(http, spec, encoded, token, retry).await;
+    decode: DecodeFn,
+) -> Result<Response<Decoded>, Error> {
+    let result = send_inner(http, spec, encoded, token, retry, decode).await;
     match (result, token) {
         (Err(e), Some(token)) => Err(crate::client::scrub(e, token.expose_secret(), false)),
         (result, _) => result,
     }
 }
 
-async fn send_inner<T>(
+async fn send_inner(
     http: &reqwest::Client,
     spec: &'static OperationSpec,
     encoded: &Encoded,
     token: Option<&SecretString>,
     retry: bool,
-) -> Result<Response<T::Data>, Error>
-where
-    T: Envelope<Data: Serialize>,
-{
+    decode: DecodeFn,
+) -> Result<Response<Decoded>, Error> {
     let operation = spec.id;
     let mut request = reqwest::Request::new(encoded.method.clone(), encoded.url.clone());
     *request.headers_mut() = encoded.headers.clone();
@@ -321,9 +352,12 @@ where
             logid: header_logid.clone(),
         },
     })?;
-    let response = decode_answer::<T>(operation, &bytes, header_logid.as_deref())?;
+    let response = decode(operation, &bytes, header_logid.as_deref())?;
     match spec.item_results {
-        Some(items) => check_items(spec, items, response, retry),
+        Some(items) => {
+            let already = check_items(spec, items, &bytes, response.logid(), retry)?;
+            Ok(response.with_already_done(already))
+        }
         None => Ok(response),
     }
 }
@@ -349,15 +383,18 @@ pub(crate) fn decode_answer<T: Envelope>(
 
 /// `x-douyin-verify-results`: every item's result must be 0; on a retry, the
 /// "already done" results count as done and are reported on the response.
-fn check_items<D: Serialize>(
+fn check_items(
     spec: &'static OperationSpec,
     items: crate::spec::ItemResultsSpec,
-    response: Response<D>,
+    body: &[u8],
+    logid: Option<&str>,
     retry: bool,
-) -> Result<Response<D>, Error> {
-    let value = serde_json::to_value(response.data()).unwrap_or(Value::Null);
+) -> Result<Vec<usize>, Error> {
+    // The body decoded as its type already; its items are read loosely here
+    // (a result given as a numeric string counts as the number).
+    let value: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let mut already = Vec::new();
-    for (index, item) in value[items.items]
+    for (index, item) in value["data"][items.items]
         .as_array()
         .into_iter()
         .flatten()
@@ -376,10 +413,10 @@ fn check_items<D: Serialize>(
             index,
             result: code,
             message: item[items.message].as_str().unwrap_or_default().to_string(),
-            logid: response.logid().map(str::to_string),
+            logid: logid.map(str::to_string),
         });
     }
-    Ok(response.with_already_done(already))
+    Ok(already)
 }
 
 fn transport(operation: &'static str, e: reqwest::Error) -> Error {
@@ -445,14 +482,23 @@ impl Client {
         raw: RawRequest,
     ) -> Result<Response<<R::Response as Envelope>::Data>, Error> {
         let spec = R::OPERATION.spec();
+        let response = self
+            .call_erased(spec, raw, decode_erased::<R::Response>)
+            .await?;
+        downcast(spec, response)
+    }
+
+    /// The pipeline, compiled once: validation, encoding, then
+    /// [`execute`](Client::execute) with `decode` for the answers.
+    async fn call_erased(
+        &self,
+        spec: &'static OperationSpec,
+        raw: RawRequest,
+        decode: DecodeFn,
+    ) -> Result<Response<Decoded>, Error> {
         validate::request(spec, &raw)?;
         let encoded = encode(self.base(), spec, &raw)?;
-        let http = self.http();
-        self.execute(spec, encoded.has_key, |token, retry| {
-            let encoded = &encoded;
-            async move { send::<R::Response>(http, spec, encoded, token.as_ref(), retry).await }
-        })
-        .await
+        self.execute(spec, &encoded, decode).await
     }
 
     /// Calls any operation with JSON values: `params` maps wire names of

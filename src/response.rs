@@ -21,6 +21,25 @@ impl<T> Response<T> {
         }
     }
 
+    /// The data, and the metadata on a `Response<()>`.
+    pub(crate) fn split(self) -> (T, Response<()>) {
+        let Response {
+            data,
+            logid,
+            now,
+            already_done,
+        } = self;
+        (
+            data,
+            Response {
+                data: (),
+                logid,
+                now,
+                already_done,
+            },
+        )
+    }
+
     pub(crate) fn with_already_done(mut self, items: Vec<usize>) -> Self {
         self.already_done = items;
         self
