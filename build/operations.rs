@@ -535,7 +535,6 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     let mut envelopes = String::new();
     let mut methods = String::new();
     let mut dynamic = String::new();
-    let mut calls = String::new();
     let mut decodes = String::new();
     let mut streams = String::new();
     let mut seen_envelopes: Vec<String> = Vec::new();
@@ -924,14 +923,9 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
             // The dynamic entry points (`call_json`, `decode::answer`, `stream_json`):
             // one small function per operation behind a table, not one `match` of
             // every operation, so that no function (and no future) grows with the
-            // spec and the compile time of each operation is its own.
-            let _ = write!(
-                dynamic,
-                "fn call_{id}(client: &crate::Client, raw: crate::operation::RawRequest) -> DynCall<'_> {{\n    Box::pin(async move {{ client.call_raw::<requests::{req_ty}>(raw).await.and_then(crate::operation::data_value) }})\n}}\n\nfn decode_{id}(body: &[u8]) -> DynAnswer {{\n    crate::operation::decode_answer::<{response_ty}>({}, body, None).and_then(crate::operation::data_value)\n}}\n\n",
-                lit(&id)
-            );
-            let _ = write!(calls, "call_{id}, ");
-            let _ = write!(decodes, "decode_{id}, ");
+            // spec and the compile time of each operation is its own. A JSON
+            // call is the one erased pipeline with the operation's JSON decoder.
+            let _ = write!(decodes, "crate::operation::decode_json::<{response_ty}>, ");
             if let Some(pg) = &pagination {
                 let items_field = op["x-douyin-pagination"]["items"]
                     .as_str()
@@ -1031,14 +1025,12 @@ pub fn operations(raw: &Value, file: &syn::File) -> Result<String, String> {
     s.push_str("    #![allow(unused_imports)]\n");
     s.push_str(&methods);
     s.push_str("}\n\n");
-    s.push_str("type DynCall<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<crate::Response<serde_json::Value>, crate::Error>> + Send + 'a>>;\ntype DynAnswer = Result<crate::Response<serde_json::Value>, crate::Error>;\n\n");
     s.push_str(&dynamic);
     let _ = write!(
         s,
-        "static CALLS: [for<'a> fn(&'a crate::Client, crate::operation::RawRequest) -> DynCall<'a>; {n}] = [{calls}];\nstatic DECODES: [fn(&[u8]) -> DynAnswer; {n}] = [{decodes}];\nstatic STREAMS: [Option<fn(crate::Client, crate::operation::RawRequest) -> crate::pagination::JsonStream>; {n}] = [{streams}];\n\n"
+        "static DECODES: [crate::operation::DecodeFn; {n}] = [{decodes}];\nstatic STREAMS: [Option<fn(crate::Client, crate::operation::RawRequest) -> crate::pagination::JsonStream>; {n}] = [{streams}];\n\n"
     );
-    s.push_str("pub(crate) async fn call_dynamic(client: &crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> DynAnswer {\n    CALLS[operation as usize](client, raw).await\n}\n\n");
-    s.push_str("pub(crate) fn decode_dynamic(operation: Operation, body: &[u8]) -> DynAnswer {\n    DECODES[operation as usize](body)\n}\n\n");
+    s.push_str("pub(crate) fn json_decoder(operation: Operation) -> crate::operation::DecodeFn {\n    DECODES[operation as usize]\n}\n\n");
     s.push_str("pub(crate) fn stream_dynamic(client: crate::Client, operation: Operation, raw: crate::operation::RawRequest) -> Option<crate::pagination::JsonStream> {\n    STREAMS[operation as usize].map(|stream| stream(client, raw))\n}\n");
     Ok(s)
 }

@@ -35,7 +35,9 @@ pub fn answer(
     operation: crate::Operation,
     body: &[u8],
 ) -> Result<Response<serde_json::Value>, Error> {
-    crate::generated_ops::decode_dynamic(operation, body)
+    let spec = operation.spec();
+    let decode = crate::generated_ops::json_decoder(operation);
+    crate::operation::downcast(spec, decode(spec.id, body, None)?)
 }
 
 /// An answer of `query_reservation_orders`.

@@ -22,8 +22,9 @@ use crate::json_path::{self, Step};
 /// How many values one answer may have repaired.
 const MAX_REPAIRS: usize = 256;
 
-/// `body` decoded as `T` after repairs, or `None` when it cannot be.
-pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+/// `body` decoded as `T` after repairs, with the repaired body as JSON, or
+/// `None` when it cannot be.
+pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<(T, Value)> {
     let mut value: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..MAX_REPAIRS {
         // Decoded from text as the fast path decodes, so that the answer
@@ -31,7 +32,7 @@ pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
         // the failing value's path comes from the error's position.
         let text = serde_json::to_string(&value).ok()?;
         let error = match serde_json::from_str::<T>(&text) {
-            Ok(decoded) => return Some(decoded),
+            Ok(decoded) => return Some((decoded, value)),
             Err(e) => e,
         };
         let path = json_path::of_error(text.as_bytes(), &error);
@@ -118,14 +119,18 @@ mod tests {
     #[test]
     fn numeric_strings_nulls_and_numbers_for_strings_are_repaired() {
         let body = br#"{"data":{"access_token":"clt.x","expires_in":"7200","error_code":"0"},"extra":null}"#;
-        let t: types::ClientTokenResponse = repair(body).unwrap();
+        let (t, json): (types::ClientTokenResponse, _) = repair(body).unwrap();
+        // The JSON handed back by `call_json` is the repaired body.
+        assert_eq!(json["data"]["expires_in"], 7200);
+        assert!(json["extra"].is_null());
         let data = t.data.unwrap();
         assert_eq!(data.expires_in, Some(7200));
         assert_eq!(data.error_code, Some(0));
         assert!(t.extra.is_none());
 
         let body = br#"{"data":{"order_list":null,"total":"0","error_code":0},"extra":{"logid":123,"now":"1732947576"}}"#;
-        let o: types::QueryOrderResponse = repair(body).unwrap();
+        let (o, json): (types::QueryOrderResponse, _) = repair(body).unwrap();
+        assert_eq!(json["extra"]["logid"], "123");
         let data = o.data.unwrap();
         assert!(data.order_list.is_empty());
         assert_eq!(data.total, Some(0));

@@ -55,7 +55,7 @@ impl<R: Clone> IntoRequest<R> for &R {
 /// A generated request type (one per operation).
 pub(crate) trait OperationRequest: Send + Sync + 'static {
     /// The generated type of the HTTP 200 answer.
-    type Response: Envelope<Data: Serialize + Send + 'static> + Send;
+    type Response: Envelope<Data: Send + 'static> + Send;
     /// Which operation it is.
     const OPERATION: Operation;
     /// Its `operationId`.
@@ -137,13 +137,6 @@ impl RawRequest {
 /// A body as a JSON value.
 pub(crate) fn body_value<T: Serialize>(body: &T) -> Result<Value, Error> {
     serde_json::to_value(body).map_err(|e| Error::invalid("body", e.to_string()))
-}
-
-/// A typed answer as JSON (the CLI prints it).
-pub(crate) fn data_value<D: Serialize>(response: Response<D>) -> Result<Response<Value>, Error> {
-    let value = serde_json::to_value(response.data())
-        .map_err(|e| Error::Config(format!("cannot serialize an answer: {e}")))?;
-    Ok(response.map(|_| value))
 }
 
 /// A validated request encoded once, sent as is by every attempt.
@@ -369,15 +362,48 @@ pub(crate) fn decode_answer<T: Envelope>(
     bytes: &[u8],
     header_logid: Option<&str>,
 ) -> Result<Response<T::Data>, Error> {
+    match decode_typed::<T>(bytes, false) {
+        Some((value, _)) => envelope::check(operation, value, header_logid),
+        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
+    }
+}
+
+/// An HTTP 200 body as JSON (a [`DecodeFn`] for `call_json` and
+/// `decode::answer`): decoded as its documented type `T` all the same, so a
+/// malformed answer is still [`Error::Decode`] and the envelope is checked;
+/// then the body's `data`, as repaired, is handed back. No answer type is
+/// serialized again: their `Serialize` is not compiled into the pipeline.
+pub(crate) fn decode_json<T: Envelope>(
+    operation: &'static str,
+    bytes: &[u8],
+    header_logid: Option<&str>,
+) -> Result<Response<Decoded>, Error> {
+    match decode_typed::<T>(bytes, true) {
+        Some((value, json)) => {
+            let response = envelope::check(operation, value, header_logid)?;
+            let data = json
+                .and_then(|mut v| v.get_mut("data").map(Value::take))
+                .unwrap_or(Value::Null);
+            Ok(response.map(|_| Box::new(data) as Decoded))
+        }
+        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
+    }
+}
+
+/// `bytes` as `T`, repaired on the slow path; with `json`, the body (as
+/// repaired) as JSON too.
+fn decode_typed<T: DeserializeOwned>(bytes: &[u8], json: bool) -> Option<(T, Option<Value>)> {
     // One UTF-8 check of the whole body, then a parse that need not check
     // every string again (`from_str` over `from_slice`).
-    let decoded = std::str::from_utf8(bytes)
+    let fast = std::str::from_utf8(bytes)
         .ok()
-        .and_then(|text| serde_json::from_str::<T>(text).ok())
-        .or_else(|| crate::lenient::repair::<T>(bytes));
-    match decoded {
-        Some(value) => envelope::check(operation, value, header_logid),
-        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
+        .and_then(|text| serde_json::from_str::<T>(text).ok());
+    match fast {
+        Some(value) => Some((
+            value,
+            json.then(|| serde_json::from_slice(bytes).ok()).flatten(),
+        )),
+        None => crate::lenient::repair::<T>(bytes).map(|(value, repaired)| (value, Some(repaired))),
     }
 }
 
@@ -527,8 +553,10 @@ impl Client {
         params: &Map<String, Value>,
         body: Option<Value>,
     ) -> Result<Response<Value>, Error> {
-        let raw = RawRequest::from_json(operation.spec(), params, body)?;
-        crate::generated_ops::call_dynamic(self, operation, raw).await
+        let spec = operation.spec();
+        let raw = RawRequest::from_json(spec, params, body)?;
+        let decode = crate::generated_ops::json_decoder(operation);
+        downcast(spec, self.call_erased(spec, raw, decode).await?)
     }
 
     /// Every item of a paginated operation, as JSON values, page after page

@@ -156,3 +156,42 @@ fn json_schema_of_a_response_type_is_exportable() {
         "{json}"
     );
 }
+
+#[tokio::test]
+async fn a_json_call_hands_back_the_repaired_data_with_fields_the_spec_does_not_name() {
+    let mut body = spec_example("query_reservation_orders");
+    body["data"]["order_list"][0]["status"] = serde_json::json!("1");
+    body["data"]["order_list"][0]["field_added_later"] = serde_json::json!({"x": [1]});
+    let server = serve(body.clone()).await;
+    let op = douyin_goodlife::Operation::QueryReservationOrders;
+    let example = op.spec().body_example.unwrap();
+    let answer = client(&server.uri())
+        .call_json(
+            op,
+            &serde_json::Map::new(),
+            Some(serde_json::from_str(example).unwrap()),
+        )
+        .await
+        .unwrap();
+    let order = &answer.data()["order_list"][0];
+    // Repaired as the typed call repairs it, and nothing dropped.
+    assert_eq!(order["status"], 1);
+    assert_eq!(order["field_added_later"]["x"][0], 1);
+    assert_eq!(answer.logid(), Some("202411301419360101980821035705926A"));
+    // The same decoder without a network.
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let decoded =
+        douyin_goodlife::decode::answer(douyin_goodlife::Operation::QueryReservationOrders, &bytes)
+            .unwrap();
+    assert_eq!(decoded.data(), answer.data());
+    // Still decoded as the documented type: a value it cannot be is an error.
+    body["data"]["order_list"][0]["status"] = serde_json::json!("first");
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let err =
+        douyin_goodlife::decode::answer(douyin_goodlife::Operation::QueryReservationOrders, &bytes)
+            .unwrap_err();
+    assert!(
+        matches!(&err, douyin_goodlife::Error::Decode { path, .. } if path == "data.order_list[0].status"),
+        "{err:?}"
+    );
+}
