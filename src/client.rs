@@ -738,9 +738,7 @@ async fn fetch_token(
                 decode_erased::<types::ClientTokenResponse>,
             )
             .await
-            .and_then(|r| {
-                downcast::<<types::ClientTokenResponse as crate::envelope::Envelope>::Data>(spec, r)
-            })
+            .and_then(|r| downcast::<types::ClientTokenData>(spec, r))
         }
         Err(e) => Err(e),
     };
