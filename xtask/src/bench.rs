@@ -1398,11 +1398,12 @@ fn build_cost(root: &Path, opts: &Options, report: &mut Report) -> Result<(), St
         )),
         Err(e) => notes.push(format!("cargo --timings could not be read: {e}")),
     }
-    if clean >= 90.0 {
+    if ratio > 1.5 {
         notes.push(format!(
-            "Missed: the clean build took {} (goal < 90 s); the slowest units above are where \
-             it goes.",
-            secs(clean)
+            "Missed: the clean build took {} against the floor's {} ({ratio:.2}×, goal ≤ 1.5×); \
+             the slowest units above are where it goes.",
+            secs(clean),
+            secs(floor)
         ));
     }
     report.note("f", notes);
