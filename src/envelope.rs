@@ -204,41 +204,69 @@ pub(crate) fn lenient_int(v: &Value) -> Option<i64> {
         .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
-/// Checks a decoded answer.
+/// Checks a decoded answer. Only the reading of its codes and its `data` is
+/// per type; the decision is [`accept`], compiled once.
 pub(crate) fn check<T: Envelope>(
     operation: &'static str,
     value: T,
     header_logid: Option<&str>,
 ) -> Result<Response<T::Data>, Error> {
-    let codes = value.codes();
-    if let Some(err) = codes.failure(operation, header_logid) {
-        return Err(err);
-    }
-    let logid = codes.logid(header_logid);
+    let (logid, now) = accept(operation, value.codes(), header_logid)?;
     match value.into_data() {
-        Some(data) => Ok(Response::new(data, logid, codes.now.map(unix_seconds))),
-        None => Err(Error::Decode {
-            operation,
-            path: "data".into(),
-            message: "missing field `data` in a successful answer".into(),
-            body: String::new(),
-            logid,
-        }),
+        Some(data) => Ok(Response::new(data, logid, now)),
+        None => Err(missing_data(operation, logid)),
     }
 }
 
-/// Classifies a 200 body that did not decode as `T`.
-pub(crate) fn undecodable<T: DeserializeOwned>(
+/// The failure `codes` describe, else the answer's `logid` and `extra.now`
+/// (in seconds).
+#[inline(never)]
+fn accept(
+    operation: &'static str,
+    codes: Codes,
+    header_logid: Option<&str>,
+) -> Result<(Option<String>, Option<i64>), Error> {
+    if let Some(err) = codes.failure(operation, header_logid) {
+        return Err(err);
+    }
+    Ok((codes.logid(header_logid), codes.now.map(unix_seconds)))
+}
+
+#[inline(never)]
+fn missing_data(operation: &'static str, logid: Option<String>) -> Error {
+    Error::Decode {
+        operation,
+        path: "data".into(),
+        message: "missing field `data` in a successful answer".into(),
+        body: String::new(),
+        logid,
+    }
+}
+
+/// An answer type parsed from text, reporting only whether it decodes: the
+/// slow paths (repair, error paths) take one, so that they are compiled once
+/// rather than once per answer type.
+pub(crate) type Probe<'a> = &'a dyn Fn(&str) -> Result<(), serde_json::Error>;
+
+/// The [`Probe`] of `T`.
+pub(crate) fn probe<T: DeserializeOwned>(text: &str) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<T>(text).map(drop)
+}
+
+/// Classifies a 200 body that did not decode as the type `probe` parses.
+#[inline(never)]
+pub(crate) fn undecodable(
     operation: &'static str,
     body: &[u8],
     header_logid: Option<&str>,
+    probe: Probe<'_>,
 ) -> Error {
     let loose = serde_json::from_slice::<Value>(body).ok();
     let codes = loose.as_ref().map(Codes::from_value).unwrap_or_default();
     if let Some(err) = codes.failure(operation, header_logid) {
         return err;
     }
-    let (path, message) = decode_path::<T>(body);
+    let (path, message) = decode_path(body, probe);
     Error::Decode {
         operation,
         path,
@@ -248,18 +276,18 @@ pub(crate) fn undecodable<T: DeserializeOwned>(
     }
 }
 
-/// The JSON path and message of the first decode failure of `body` as `T`.
-pub(crate) fn decode_path<T: DeserializeOwned>(body: &[u8]) -> (String, String) {
+/// The JSON path and message of the first failure of `probe` on `body`.
+pub(crate) fn decode_path(body: &[u8], probe: Probe<'_>) -> (String, String) {
     let text = match std::str::from_utf8(body) {
         Ok(text) => text,
         Err(e) => return (".".into(), format!("the body is not UTF-8: {e}")),
     };
-    match serde_json::from_str::<T>(text) {
+    match probe(text) {
         Err(e) => (
             crate::json_path::render(&crate::json_path::of_error(body, &e)),
             e.to_string(),
         ),
-        Ok(_) => (
+        Ok(()) => (
             ".".into(),
             "the body does not match the documented type".into(),
         ),

@@ -17,6 +17,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::envelope::{Probe, probe};
 use crate::json_path::{self, Step};
 
 /// How many values one answer may have repaired.
@@ -25,14 +26,24 @@ const MAX_REPAIRS: usize = 256;
 /// `body` decoded as `T` after repairs, with the repaired body as JSON, or
 /// `None` when it cannot be.
 pub(crate) fn repair<T: DeserializeOwned>(body: &[u8]) -> Option<(T, Value)> {
+    let (text, value) = repair_with(body, &probe::<T>)?;
+    serde_json::from_str(&text)
+        .ok()
+        .map(|decoded| (decoded, value))
+}
+
+/// `body` repaired until `probe` decodes it: the repaired text and the
+/// repaired body as JSON, or `None` when it cannot be. Compiled once for every
+/// answer type (the probe is the only per-type part).
+pub(crate) fn repair_with(body: &[u8], probe: Probe<'_>) -> Option<(String, Value)> {
     let mut value: Value = serde_json::from_slice(body).ok()?;
     for _ in 0..MAX_REPAIRS {
         // Decoded from text as the fast path decodes, so that the answer
         // types' `Deserialize` is compiled for that one deserializer only;
         // the failing value's path comes from the error's position.
         let text = serde_json::to_string(&value).ok()?;
-        let error = match serde_json::from_str::<T>(&text) {
-            Ok(decoded) => return Some((decoded, value)),
+        let error = match probe(&text) {
+            Ok(()) => return Some((text, value)),
             Err(e) => e,
         };
         let path = json_path::of_error(text.as_bytes(), &error);

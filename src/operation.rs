@@ -364,7 +364,12 @@ pub(crate) fn decode_answer<T: Envelope>(
 ) -> Result<Response<T::Data>, Error> {
     match decode_typed::<T>(bytes, false) {
         Some((value, _)) => envelope::check(operation, value, header_logid),
-        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
+        None => Err(envelope::undecodable(
+            operation,
+            bytes,
+            header_logid,
+            &envelope::probe::<T>,
+        )),
     }
 }
 
@@ -386,7 +391,12 @@ pub(crate) fn decode_json<T: Envelope>(
                 .unwrap_or(Value::Null);
             Ok(response.map(|_| Box::new(data) as Decoded))
         }
-        None => Err(envelope::undecodable::<T>(operation, bytes, header_logid)),
+        None => Err(envelope::undecodable(
+            operation,
+            bytes,
+            header_logid,
+            &envelope::probe::<T>,
+        )),
     }
 }
 
